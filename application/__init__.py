@@ -1,0 +1,1 @@
+"""The application layer: commands, queries and the ports they depend on."""

@@ -1,0 +1,50 @@
+"""Errors the application raises beyond the domain's own rules."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class AppointmentNotFound(ApplicationError):
+    def __init__(self, appointment_id: str, param: str | None = "id") -> None:
+        super().__init__(f"No such appointment: {appointment_id}", param)
+        self.appointment_id = appointment_id
+
+
+class VersionMismatch(ApplicationError):
+    def __init__(self, appointment_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"Appointment {appointment_id} is at version {current}, "
+            f"not the expected {expected}.",
+            "If-Match",
+        )
+        self.expected = expected
+        self.current = current
+
+
+class VersionNotFound(ApplicationError):
+    def __init__(self, appointment_id: str, version: int, latest: int) -> None:
+        super().__init__(
+            f"Appointment {appointment_id} has versions 1 to {latest}, not {version}.",
+            "version",
+        )
+
+
+class DatabaseUnavailable(ApplicationError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"The database is unavailable: {detail}")
+
+
+class WriteContention(ApplicationError):
+    """Concurrent writers kept winning; the command was retried and gave up."""
+
+    def __init__(self, appointment_id: str, attempts: int) -> None:
+        super().__init__(
+            f"Appointment {appointment_id} changed {attempts} times while this "
+            "change was being applied; try again."
+        )

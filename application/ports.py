@@ -1,0 +1,51 @@
+"""Ports the application depends on; infrastructure and tests implement them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int:
+        """The current time as Unix epoch milliseconds, UTC."""
+        ...
+
+
+class SystemClock:
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class VideoMeeting:
+    meeting_id: str
+    join_url: str
+
+    def as_document(self) -> dict[str, str]:
+        return {"join_url": self.join_url, "meeting_id": self.meeting_id}
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """What a provider needs to book a meeting for an appointment."""
+
+    appointment_id: str
+    topic: str
+    start_time: int
+    end_time: int
+
+
+class VideoMeetings(Protocol):
+    def create_meeting(self, request: MeetingRequest) -> VideoMeeting: ...
+
+    def delete_meeting(self, meeting_id: str) -> None: ...
+
+
+class DuplicateVideoLink(Exception):
+    """The event store already holds an appointment with this meeting id or URL."""
+
+    def __init__(self, meeting: VideoMeeting) -> None:
+        super().__init__(f"Video meeting {meeting.meeting_id} is already taken.")
+        self.meeting = meeting

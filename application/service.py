@@ -1,0 +1,299 @@
+"""The appointments application: one verb per command, and event-store queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    Recording,
+)
+from eventsourcing.utils import EnvType
+
+from application.errors import (
+    AppointmentNotFound,
+    DatabaseUnavailable,
+    VersionMismatch,
+    VersionNotFound,
+    WriteContention,
+)
+from application.ports import (
+    Clock,
+    DuplicateVideoLink,
+    MeetingRequest,
+    SystemClock,
+    VideoMeeting,
+    VideoMeetings,
+)
+from application.video import LocalVideoMeetings
+from domain.appointment import Appointment
+from domain.draft import AppointmentDraft
+from domain.history import change_log, events_as_of, events_up_to_version, fold
+from domain.ids import change_log_id, is_appointment_id, new_appointment_id
+from domain.values import Document
+
+MAX_WRITE_ATTEMPTS = 10
+MAX_LINK_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class AppointmentState:
+    """An appointment document and the aggregate version it shows."""
+
+    document: Document
+    version: int
+
+
+@dataclass(frozen=True)
+class Written(AppointmentState):
+    """The outcome of a command; ``position`` is the feed position of its last
+    event (``None`` when the command changed nothing), for read-your-writes."""
+
+    position: int | None
+
+
+class AppointmentsApplication(Application[str]):
+    name = "Appointments"
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        clock: Clock | None = None,
+        video: VideoMeetings | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.clock: Clock = clock or SystemClock()
+        self.video: VideoMeetings = video or LocalVideoMeetings()
+
+    # --- commands -----------------------------------------------------------
+
+    def schedule(
+        self, draft: AppointmentDraft, *, appointment_id: str | None = None
+    ) -> Written:
+        draft.validate()
+        appointment_id = appointment_id or new_appointment_id()
+        for _ in range(MAX_LINK_ATTEMPTS):
+            meeting = self._book_meeting(appointment_id, draft)
+            appointment = Appointment.schedule(
+                appointment_id=appointment_id,
+                draft=draft,
+                video_call=meeting.as_document() if meeting else None,
+                at=self.clock.now_ms(),
+            )
+            try:
+                recordings = self._save_new(appointment, meeting)
+            except DuplicateVideoLink:
+                continue
+            return self._written(appointment, recordings)
+        raise DatabaseUnavailable("could not mint a unique video link")
+
+    def update(
+        self,
+        appointment_id: str,
+        *,
+        changed_by: str,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Written:
+        return self._change(
+            appointment_id,
+            lambda a: a.update(
+                changed_by=changed_by, at=self.clock.now_ms(), changes=dict(changes)
+            ),
+            expected_version,
+        )
+
+    def reschedule(
+        self,
+        appointment_id: str,
+        *,
+        start_time: int,
+        end_time: int,
+        changed_by: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        return self._change(
+            appointment_id,
+            lambda a: a.reschedule(
+                start_time=start_time,
+                end_time=end_time,
+                changed_by=changed_by,
+                at=self.clock.now_ms(),
+            ),
+            expected_version,
+        )
+
+    def change_status(
+        self,
+        appointment_id: str,
+        *,
+        status: str,
+        changed_by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        return self._change(
+            appointment_id,
+            lambda a: a.change_status(
+                status=status,
+                changed_by=changed_by,
+                at=self.clock.now_ms(),
+                reason=reason,
+            ),
+            expected_version,
+        )
+
+    def change_attendee(
+        self,
+        appointment_id: str,
+        attendee_id: str,
+        *,
+        changed_by: str,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Written:
+        return self._change(
+            appointment_id,
+            lambda a: a.change_attendee(
+                attendee_id=attendee_id,
+                changed_by=changed_by,
+                at=self.clock.now_ms(),
+                changes=dict(changes),
+            ),
+            expected_version,
+        )
+
+    # --- queries over the event store ------------------------------------------
+
+    def get(self, appointment_id: str) -> AppointmentState:
+        appointment = self._load(appointment_id)
+        return AppointmentState(dict(appointment.document), appointment.version)
+
+    def get_at_version(self, appointment_id: str, version: int) -> AppointmentState:
+        events = self.events_of(appointment_id)
+        if not 1 <= version <= len(events):
+            raise VersionNotFound(appointment_id, version, len(events))
+        return self._state_of(events_up_to_version(events, version))
+
+    def get_as_of(self, appointment_id: str, at: int) -> AppointmentState:
+        events = events_as_of(self.events_of(appointment_id), at)
+        if not events:
+            raise AppointmentNotFound(appointment_id, param="as_of")
+        return self._state_of(events)
+
+    def change_log(self, appointment_id: str) -> Document:
+        return {
+            "id": change_log_id(appointment_id),
+            "object": "change_log",
+            "appointment": appointment_id,
+            "entries": change_log(self.events_of(appointment_id)),
+        }
+
+    def events_of(self, appointment_id: str) -> list[Appointment.Event]:
+        if not is_appointment_id(appointment_id):
+            raise AppointmentNotFound(appointment_id)
+        with self._database_errors():
+            events = [
+                e
+                for e in self.events.get(appointment_id)
+                if isinstance(e, Appointment.Event)
+            ]
+        if not events:
+            raise AppointmentNotFound(appointment_id)
+        return events
+
+    # --- internals ---------------------------------------------------------------
+
+    def _change(
+        self,
+        appointment_id: str,
+        command: Callable[[Appointment], None],
+        expected_version: int | None,
+    ) -> Written:
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            appointment = self._load(appointment_id)
+            if expected_version is not None and appointment.version != expected_version:
+                raise VersionMismatch(
+                    appointment_id, expected_version, appointment.version
+                )
+            command(appointment)
+            if not appointment.pending_events:
+                return self._written(appointment, [])
+            try:
+                recordings = self._save(appointment)
+            except IntegrityError:
+                if expected_version is not None:
+                    current = self._load(appointment_id).version
+                    raise VersionMismatch(
+                        appointment_id, expected_version, current
+                    ) from None
+                continue
+            return self._written(appointment, recordings)
+        raise WriteContention(appointment_id, MAX_WRITE_ATTEMPTS)
+
+    def _book_meeting(
+        self, appointment_id: str, draft: AppointmentDraft
+    ) -> VideoMeeting | None:
+        if not draft.is_video_call:
+            return None
+        return self.video.create_meeting(
+            MeetingRequest(
+                appointment_id=appointment_id,
+                topic=draft.name,
+                start_time=draft.start_time,
+                end_time=draft.end_time,
+            )
+        )
+
+    def _save_new(
+        self, appointment: Appointment, meeting: VideoMeeting | None
+    ) -> Sequence[Recording[str]]:
+        """Record a new appointment; never leave its meeting orphaned on failure."""
+        try:
+            return self._save(appointment, video_meeting=meeting)
+        except BaseException:
+            if meeting is not None:
+                self.video.delete_meeting(meeting.meeting_id)
+            raise
+
+    def _save(
+        self, appointment: Appointment, **kwargs: Any
+    ) -> Sequence[Recording[str]]:
+        with self._database_errors():
+            return self.save(appointment, **kwargs)
+
+    def _load(self, appointment_id: str) -> Appointment:
+        if not is_appointment_id(appointment_id):
+            raise AppointmentNotFound(appointment_id)
+        try:
+            with self._database_errors():
+                appointment: Appointment = self.repository.get(appointment_id)
+        except AggregateNotFoundError:
+            raise AppointmentNotFound(appointment_id) from None
+        return appointment
+
+    @staticmethod
+    def _state_of(events: Sequence[Appointment.Event]) -> AppointmentState:
+        return AppointmentState(fold(events) or {}, events[-1].originator_version)
+
+    @staticmethod
+    def _written(
+        appointment: Appointment, recordings: Sequence[Recording[str]]
+    ) -> Written:
+        position = recordings[-1].notification.id if recordings else None
+        return Written(dict(appointment.document), appointment.version, position)
+
+    @staticmethod
+    @contextmanager
+    def _database_errors() -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, InterfaceError) as error:
+            raise DatabaseUnavailable(str(error).splitlines()[0]) from error

@@ -1,0 +1,59 @@
+"""What a caller asks for when scheduling a new appointment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.validation import (
+    check_appointment_type,
+    check_attendees,
+    check_caller_id,
+    check_generated_from,
+    check_interaction,
+    check_planned_times,
+    check_recurring,
+    check_reference_patients,
+    check_text,
+)
+from domain.values import DESCRIPTION_MAX, NAME_MAX, InteractionType
+
+
+@dataclass(frozen=True)
+class AppointmentDraft:
+    name: str
+    description: str
+    group: bool
+    internal: bool
+    start_time: int
+    end_time: int
+    host: str
+    attendees: list[str]
+    created_by: str
+    generated_from_type: str | None = None
+    generated_from: str | None = None
+    appointment_type: str | None = None
+    reference_patients: list[str] | None = None
+    interaction_type: str = InteractionType.VIDEO_CALL.value
+    location: dict[str, Any] | None = None
+    recurring: dict[str, Any] = field(default_factory=lambda: {"is_recurring": False})
+
+    @property
+    def is_video_call(self) -> bool:
+        return self.interaction_type == InteractionType.VIDEO_CALL
+
+    def validate(self) -> None:
+        """Raise the first broken rule of CONTRACT section 5, if any."""
+        check_text("name", self.name, min_length=1, max_length=NAME_MAX)
+        check_text(
+            "description", self.description, min_length=0, max_length=DESCRIPTION_MAX
+        )
+        check_planned_times(self.start_time, self.end_time)
+        check_caller_id("host", self.host)
+        check_caller_id("created_by", self.created_by)
+        check_attendees(self.attendees, host=self.host, group=self.group)
+        check_generated_from(self.generated_from_type, self.generated_from)
+        check_appointment_type(self.appointment_type, internal=self.internal)
+        check_reference_patients(self.reference_patients, internal=self.internal)
+        check_interaction(self.interaction_type, self.location)
+        check_recurring(self.recurring)

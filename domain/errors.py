@@ -1,0 +1,48 @@
+"""The domain's exceptions: each carries the facts a caller needs."""
+
+from __future__ import annotations
+
+
+class AppointmentError(Exception):
+    """Base of every rule the appointment domain can refuse."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class InvalidAppointment(AppointmentError):
+    """A value breaks a validation rule (CONTRACT section 5)."""
+
+
+class MissingParameter(AppointmentError):
+    """A required value was not given."""
+
+
+class InvalidStatusTransition(AppointmentError):
+    def __init__(self, current: str, requested: str) -> None:
+        super().__init__(
+            f"An appointment cannot move from '{current}' to '{requested}'.",
+            param="status",
+        )
+        self.current = current
+        self.requested = requested
+
+
+class AppointmentCancelled(AppointmentError):
+    def __init__(self, appointment_id: str) -> None:
+        super().__init__(
+            f"Appointment {appointment_id} is cancelled and accepts no changes."
+        )
+        self.appointment_id = appointment_id
+
+
+class AttendeeNotFound(AppointmentError):
+    def __init__(self, appointment_id: str, attendee_id: str) -> None:
+        super().__init__(
+            f"Attendee '{attendee_id}' is not on appointment {appointment_id}.",
+            param="attendee_id",
+        )
+        self.appointment_id = appointment_id
+        self.attendee_id = attendee_id

@@ -1,0 +1,39 @@
+"""Opaque prefixed identifiers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+ID_BODY_LENGTH = 20
+APPOINTMENT_PREFIX = "appt_"
+CHANGE_LOG_PREFIX = "clog_"
+
+APPOINTMENT_ID = re.compile(rf"^{APPOINTMENT_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}$")
+CHANGE_LOG_ID = re.compile(rf"^{CHANGE_LOG_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}$")
+CALLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def new_appointment_id() -> str:
+    body = "".join(secrets.choice(BASE62) for _ in range(ID_BODY_LENGTH))
+    return APPOINTMENT_PREFIX + body
+
+
+def is_appointment_id(value: str) -> bool:
+    return APPOINTMENT_ID.fullmatch(value) is not None
+
+
+def change_log_id(appointment_id: str) -> str:
+    return CHANGE_LOG_PREFIX + appointment_id.removeprefix(APPOINTMENT_PREFIX)
+
+
+def appointment_id_of_change_log(clog_id: str) -> str | None:
+    if CHANGE_LOG_ID.fullmatch(clog_id) is None:
+        return None
+    return APPOINTMENT_PREFIX + clog_id.removeprefix(CHANGE_LOG_PREFIX)
+
+
+def is_caller_id(value: str) -> bool:
+    return CALLER_ID.fullmatch(value) is not None

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL, the embedded server, settings and the composition root."""

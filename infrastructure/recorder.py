@@ -1,0 +1,76 @@
+"""The event store's recorder, plus rows that must commit with the events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg.errors
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from application.ports import DuplicateVideoLink, VideoMeeting
+
+
+class AppointmentsRecorder(PostgresApplicationRecorder):
+    """Records events and, in the same transaction, claims each new video link.
+
+    The unique constraints on ``meeting_id`` and ``join_url`` are what make
+    every appointment's link unique across the whole store.
+    """
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.video_links_table = (
+            events_table_name.removesuffix("_events") + "_video_links"
+        )
+        self.check_identifier_length(self.video_links_table)
+        table = Identifier(self.datastore.schema, self.video_links_table)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {table} ("
+                "meeting_id text PRIMARY KEY, "
+                "join_url text NOT NULL UNIQUE, "
+                "appointment_id text NOT NULL)"
+            ).format(table=table)
+        )
+        self.insert_video_link = SQL(
+            "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
+            "VALUES (%s, %s, %s)"
+        ).format(table=table)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except IntegrityError as error:
+            meeting: VideoMeeting | None = kwargs.get("video_meeting")
+            if meeting is not None and self._is_video_link_conflict(error):
+                raise DuplicateVideoLink(meeting) from error
+            raise
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        meeting: VideoMeeting | None = kwargs.get("video_meeting")
+        if meeting is not None:
+            appointment_id = str(stored_events[0].originator_id)
+            curs.execute(
+                self.insert_video_link,
+                (meeting.meeting_id, meeting.join_url, appointment_id),
+                prepare=True,
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _is_video_link_conflict(self, error: IntegrityError) -> bool:
+        cause = error.__cause__
+        return (
+            isinstance(cause, psycopg.errors.UniqueViolation)
+            and cause.diag.table_name == self.video_links_table
+        )
