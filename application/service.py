@@ -31,6 +31,7 @@ from application.ports import (
     VideoMeeting,
     VideoMeetings,
 )
+from application.queries import AppointmentState
 from application.video import LocalVideoMeetings
 from domain.appointment import Appointment
 from domain.draft import AppointmentDraft
@@ -40,14 +41,6 @@ from domain.values import Document
 
 MAX_WRITE_ATTEMPTS = 10
 MAX_LINK_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class AppointmentState:
-    """An appointment document and the aggregate version it shows."""
-
-    document: Document
-    version: int
 
 
 @dataclass(frozen=True)
