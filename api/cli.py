@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from api.cli_projections import projections_cli, worker
+
 cli = typer.Typer(
     help="The event-sourced appointment scheduling service.", no_args_is_help=True
 )
+cli.add_typer(projections_cli, name="projections")
+cli.command()(worker)
 
 
 @cli.command()
