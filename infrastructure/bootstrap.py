@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
+from infrastructure.idempotency import PostgresIdempotencyStore
 from infrastructure.settings import Settings
 
 
@@ -17,6 +19,7 @@ class Container:
     database_url: str
     env: dict[str, str]
     app: AppointmentsApplication
+    idempotency: IdempotencyStore
 
     def close(self) -> None:
         self.app.close()
@@ -48,4 +51,10 @@ def bootstrap(
         connect_timeout=settings.database_connect_timeout,
     )
     app = AppointmentsApplication(env, clock=clock, video=video)
-    return Container(settings=settings, database_url=url, env=env, app=app)
+    idempotency = PostgresIdempotencyStore(
+        app.recorder.datastore,  # type: ignore[attr-defined]
+        table=app.name.lower() + "_idempotency_keys",
+    )
+    return Container(
+        settings=settings, database_url=url, env=env, app=app, idempotency=idempotency
+    )
