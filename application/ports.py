@@ -49,3 +49,15 @@ class DuplicateVideoLink(Exception):
     def __init__(self, meeting: VideoMeeting) -> None:
         super().__init__(f"Video meeting {meeting.meeting_id} is already taken.")
         self.meeting = meeting
+
+
+class VideoProviderUnavailable(Exception):
+    """The video provider failed, timed out or kept rate-limiting the request.
+
+    ``retry_after`` (seconds) is set when the provider said when to come back.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
