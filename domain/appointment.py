@@ -246,6 +246,7 @@ class Appointment(StrAggregate):
         """Apply a partial update; record nothing when nothing changes."""
         check_caller_id("updated_by", changed_by)
         self._refuse_if_cancelled()
+        changes = dict(changes)  # the caller's dict is theirs: do not pop from it
         attendees = changes.pop("attendees", None)
         fields = self._validated_field_changes(changes)
         if attendees is not None:
