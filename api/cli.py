@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from api.cli_projections import projections_cli, worker
+from infrastructure.settings import SettingsError, load_settings
 
 cli = typer.Typer(
     help="The event-sourced appointment scheduling service.", no_args_is_help=True
@@ -14,10 +17,29 @@ cli.command()(worker)
 
 
 @cli.command()
-def serve() -> None:
-    """Start the HTTP API (not yet: it arrives with the HTTP API issue)."""
-    typer.echo("appointments serve: not yet. The HTTP API is not built yet.", err=True)
-    raise typer.Exit(code=1)
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Bind address [default: APPOINTMENTS_HOST]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port [default: APPOINTMENTS_PORT]")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Start the HTTP API, with the projections running in-process."""
+    from api.server import serve as run_server
+
+    try:
+        settings = load_settings()
+        run_server(
+            settings,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+        )
+    except SettingsError as error:
+        typer.echo(f"appointments: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from application.errors import (
     VersionNotFound,
     WriteContention,
 )
+from application.feed import FeedPage, build_page
 from application.ports import (
     Clock,
     DuplicateVideoLink,
@@ -188,6 +189,19 @@ class AppointmentsApplication(Application[str]):
             "appointment": appointment_id,
             "entries": change_log(self.events_of(appointment_id)),
         }
+
+    def feed(self, *, after: int, limit: int) -> FeedPage:
+        """Events after feed position ``after``, in the order they were recorded."""
+        with self._database_errors():
+            notifications = self.recorder.select_notifications(
+                start=after + 1, limit=limit + 1
+            )
+            return build_page(notifications, limit, self.mapper, self.events_of)
+
+    def head_position(self) -> int:
+        """The newest feed position in the event store (0 when empty)."""
+        with self._database_errors():
+            return self.recorder.max_notification_id() or 0
 
     def events_of(self, appointment_id: str) -> list[Appointment.Event]:
         if not is_appointment_id(appointment_id):

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_connect_timeout: int = Field(default=5, ge=1, le=300)
+    read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

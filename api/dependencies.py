@@ -1,0 +1,67 @@
+"""Shared route dependencies, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.errors import invalid, unknown_parameter
+from infrastructure.bootstrap import Container
+
+ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def parse_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='Apply the write only at this version: `"<version>"` '
+            "as in the ETag; `*` matches any.",
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = ETAG.fullmatch(if_match.strip())
+    if match is None:
+        raise invalid('If-Match must be an ETag such as "3".', "If-Match")
+    return int(match.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(parse_if_match)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        min_length=1,
+        description="Repeat a POST safely: the same key and body within 24 hours "
+        "return the first response and record nothing new.",
+    ),
+]
+
+
+def only_query(*allowed: str) -> Callable[[Request], None]:
+    """A dependency refusing query parameters the route does not know."""
+    names = frozenset(allowed)
+
+    def check(request: Request) -> None:
+        for name in request.query_params:
+            if name not in names:
+                raise unknown_parameter(name)
+
+    return check
+
+
+NoQuery = Depends(only_query())

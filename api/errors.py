@@ -1,0 +1,221 @@
+"""Every failure becomes one error body (CONTRACT section 3), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.errors import (
+    AppointmentNotFound,
+    DatabaseUnavailable,
+    VersionMismatch,
+    VersionNotFound,
+    WriteContention,
+)
+from application.queries import UnknownCursor
+from domain.errors import (
+    AppointmentCancelled,
+    AppointmentError,
+    AttendeeNotFound,
+    InvalidAppointment,
+    InvalidStatusTransition,
+    MissingParameter,
+)
+
+logger = logging.getLogger("appointments.api")
+
+RETRY_AFTER_SECONDS = "2"
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        code: str,
+        message: str,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type_
+        self.code = code
+        self.message = message
+        self.param = param
+        self.headers = headers or {}
+
+    def response(self) -> JSONResponse:
+        body = {
+            "error": {
+                "type": self.type,
+                "code": self.code,
+                "message": self.message,
+                "param": self.param,
+            }
+        }
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def invalid(message: str, param: str | None) -> ApiError:
+    return ApiError(400, "invalid_request_error", "parameter_invalid", message, param)
+
+
+def unknown_parameter(param: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_request_error",
+        "parameter_unknown",
+        f"Unknown parameter '{param}'.",
+        param,
+    )
+
+
+def not_found(message: str, param: str | None = "id") -> ApiError:
+    return ApiError(404, "not_found", "resource_missing", message, param)
+
+
+def conflict(code: str, message: str, param: str | None = None) -> ApiError:
+    return ApiError(409, "conflict", code, message, param)
+
+
+def database_unavailable(message: str) -> ApiError:
+    return ApiError(
+        503,
+        "service_unavailable",
+        "database_unavailable",
+        message,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+def from_domain(error: Exception) -> ApiError:
+    """Map each domain or application error to exactly one status and code."""
+    match error:
+        case MissingParameter():
+            return ApiError(
+                400,
+                "invalid_request_error",
+                "parameter_missing",
+                error.message,
+                error.param,
+            )
+        case InvalidAppointment():
+            return invalid(error.message, error.param)
+        case InvalidStatusTransition():
+            return conflict("invalid_status_transition", str(error), "status")
+        case AppointmentCancelled():
+            return conflict("appointment_cancelled", error.message)
+        case AttendeeNotFound():
+            return not_found(error.message, "attendee_id")
+        case AppointmentNotFound():
+            return not_found(error.message, error.param)
+        case VersionNotFound():
+            return invalid(error.message, "version")
+        case VersionMismatch():
+            return ApiError(
+                412,
+                "precondition_failed",
+                "version_mismatch",
+                error.message,
+                "If-Match",
+            )
+        case UnknownCursor():
+            return invalid(str(error), "starting_after")
+        case WriteContention():
+            return conflict("write_contention", error.message)
+        case DatabaseUnavailable():
+            return database_unavailable(error.message)
+    raise TypeError(f"no API mapping for {type(error).__name__}")
+
+
+MAPPED_ERRORS: tuple[type[Exception], ...] = (
+    AppointmentError,
+    AppointmentNotFound,
+    VersionNotFound,
+    VersionMismatch,
+    UnknownCursor,
+    WriteContention,
+    DatabaseUnavailable,
+)
+
+
+# --- request validation -----------------------------------------------------
+
+CODE_PRIORITY = {"extra_forbidden": 0, "missing": 1}
+
+
+def from_validation(errors: Sequence[Any]) -> ApiError:
+    """The most useful of pydantic's errors: unknown, then missing, then invalid."""
+    first = sorted(errors, key=lambda e: CODE_PRIORITY.get(e["type"], 2))[0]
+    location = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    source, fields = location[0], location[1:]
+    if source == "body" and not fields:
+        return invalid("The body must be a JSON object.", None)
+    param = ".".join(fields) if fields else None
+    if source == "header" and param:
+        param = param.title()
+    if first["type"] == "extra_forbidden":
+        return unknown_parameter(param or "")
+    if first["type"] == "missing":
+        return ApiError(
+            400,
+            "invalid_request_error",
+            "parameter_missing",
+            f"Missing required parameter '{param}'.",
+            param,
+        )
+    return invalid(f"Invalid '{param}': {_plain(first['msg'])}", param)
+
+
+def _plain(message: str) -> str:
+    return message[0].lower() + message[1:] + "." if message else "invalid value."
+
+
+# --- handlers ---------------------------------------------------------------
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def api_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ApiError)
+        return error.response()
+
+    async def domain_error(_: Request, error: Exception) -> JSONResponse:
+        return from_domain(error).response()
+
+    async def validation_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return from_validation(error.errors()).response()
+
+    async def http_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        return _from_http(error).response()
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return ApiError(
+            500, "api_error", "internal_error", "An unexpected error occurred."
+        ).response()
+
+    app.add_exception_handler(ApiError, api_error)
+    for error_class in MAPPED_ERRORS:
+        app.add_exception_handler(error_class, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _from_http(error: StarletteHTTPException) -> ApiError:
+    if error.status_code == 404:
+        return not_found("No such route.", None)
+    if error.status_code == 405:
+        return ApiError(
+            405, "invalid_request_error", "method_not_allowed", "Method not allowed."
+        )
+    return invalid("The request body could not be parsed as JSON.", None)

@@ -1,0 +1,228 @@
+"""Request and response bodies: strict pydantic models, separate from the domain.
+
+Constraints here mirror the domain's rules so the OpenAPI document tells the
+truth; the domain still checks every rule itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CallerId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["user_123"])
+]
+EpochMs = Annotated[
+    int,
+    Field(
+        ge=946_684_800_000,
+        lt=4_133_980_800_000,
+        description="Unix epoch milliseconds, UTC.",
+        examples=[1692370044000],
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+StatusName = Literal[
+    "scheduled",
+    "confirmed",
+    "checked_in",
+    "in_progress",
+    "completed",
+    "cancelled",
+    "no_show",
+]
+AttendanceStatusName = Literal["going", "not_going", "maybe", "pending"]
+PaymentStatusName = Literal["not_applicable", "pending", "paid", "refunded"]
+InteractionTypeName = Literal["video_call", "in_person"]
+
+
+NOT_SENT: Any = None
+"""Default of optional fields that may be omitted but never sent as null."""
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Location(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    address: Annotated[str, Field(min_length=1, max_length=500)]
+    room: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+
+class Recurring(StrictModel):
+    is_recurring: bool
+
+
+class AppointmentCreate(StrictModel):
+    name: Name
+    description: Description
+    group: bool
+    internal: bool
+    start_time: EpochMs
+    end_time: EpochMs
+    host: CallerId
+    attendees: list[CallerId]
+    created_by: CallerId
+    generated_from_type: Literal["rule", "override"] | None = None
+    generated_from: CallerId | None = None
+    appointment_type: CallerId | None = None
+    reference_patients: list[CallerId] | None = None
+    interaction_type: InteractionTypeName = "video_call"
+    location: Location | None = None
+    recurring: Recurring | None = None
+
+
+class AppointmentUpdate(StrictModel):
+    """Fields not sent are untouched; ``null`` clears a nullable field."""
+
+    updated_by: CallerId
+    name: Name = Field(default=NOT_SENT)
+    description: Description = Field(default=NOT_SENT)
+    actual_start_time: EpochMs | None = None
+    actual_end_time: EpochMs | None = None
+    attendees: list[CallerId] = Field(default=NOT_SENT)
+    reference_patients: list[CallerId] = Field(default=NOT_SENT)
+    visit_note: Annotated[str, Field(min_length=1, max_length=5000)] | None = None
+
+
+class StatusChange(StrictModel):
+    status: StatusName
+    changed_by: CallerId
+    reason: Annotated[str, Field(max_length=5000)] | None = None
+
+
+class Reschedule(StrictModel):
+    start_time: EpochMs
+    end_time: EpochMs
+    changed_by: CallerId
+
+
+class AttendeeChange(StrictModel):
+    changed_by: CallerId
+    attendance_status: AttendanceStatusName = Field(default=NOT_SENT)
+    no_show: bool = Field(default=NOT_SENT)
+    payment_status: PaymentStatusName = Field(default=NOT_SENT)
+
+
+# --- responses (documentation of what the routes return) --------------------
+
+
+class AttendeePublic(BaseModel):
+    id: str
+    attendance_status: AttendanceStatusName
+    no_show: bool
+    payment_status: PaymentStatusName
+    last_updated_at: int
+
+
+class StatusHistoryEntry(BaseModel):
+    status: StatusName
+    changed_by: str
+    changed_at: int
+
+
+class VideoCallPublic(BaseModel):
+    join_url: str
+    meeting_id: str
+
+
+class LocationPublic(BaseModel):
+    name: str | None = None
+    address: str
+    room: str | None = None
+
+
+class AppointmentPublic(BaseModel):
+    id: str
+    object: Literal["appointment"]
+    generated_from_type: Literal["rule", "override"] | None
+    generated_from: str | None
+    appointment_type: str | None
+    name: str
+    description: str
+    group: bool
+    internal: bool
+    recurring: dict[str, Any]
+    start_time: int
+    end_time: int
+    actual_start_time: int | None
+    actual_end_time: int | None
+    host: str
+    attendees: list[AttendeePublic]
+    reference_patients: list[str] | None
+    interaction_type: InteractionTypeName
+    video_call: VideoCallPublic | None
+    location: LocationPublic | None
+    status: StatusName
+    status_history: list[StatusHistoryEntry]
+    visit_note: str | None
+    change_log: str
+    created_by: str
+    created_at: int
+    last_updated_at: int
+
+
+class AppointmentList(BaseModel):
+    object: Literal["list"]
+    data: list[AppointmentPublic]
+    has_more: bool
+
+
+class FieldChange(BaseModel):
+    from_: Any = Field(alias="from")
+    to: Any
+
+
+class ChangeLogEntry(BaseModel):
+    version: int
+    event: Literal["created", "updated", "status_changed", "attendee_changed"]
+    changed_by: str
+    changed_at: int
+    changes: dict[str, FieldChange]
+
+
+class ChangeLogPublic(BaseModel):
+    id: str
+    object: Literal["change_log"]
+    appointment: str
+    entries: list[ChangeLogEntry]
+
+
+class EventData(BaseModel):
+    object: AppointmentPublic
+    changes: dict[str, FieldChange]
+
+
+class EventPublic(BaseModel):
+    id: int
+    object: Literal["event"]
+    type: Literal[
+        "appointment.created",
+        "appointment.updated",
+        "appointment.status_changed",
+        "appointment.attendee_changed",
+    ]
+    appointment: str
+    version: int
+    occurred_at: int
+    data: EventData
+
+
+class EventList(BaseModel):
+    object: Literal["list"]
+    data: list[EventPublic]
+    has_more: bool
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    code: str
+    message: str
+    param: str | None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

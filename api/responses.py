@@ -1,0 +1,33 @@
+"""Rendering: appointment documents with their ETag, and the documented errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from api.models import ErrorBody
+from application.queries import AppointmentState
+
+CONSISTENCY_HEADER = "Appointments-Read-Model"
+
+
+def appointment(
+    state: AppointmentState, *, status: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    all_headers = {"ETag": f'"{state.version}"', **(headers or {})}
+    return JSONResponse(state.document, status_code=status, headers=all_headers)
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer."""
+    described = {
+        400: "Invalid request: a parameter is missing, unknown or invalid.",
+        404: "No such appointment (or attendee).",
+        409: "Conflict with the appointment's state or an idempotency key.",
+        412: "If-Match named a version the appointment has moved on from.",
+        413: "The body is over 1 MiB.",
+        415: "The body is not application/json.",
+        503: "The database is unavailable; retry after Retry-After seconds.",
+    }
+    return {s: {"model": ErrorBody, "description": described[s]} for s in statuses}

@@ -1,0 +1,291 @@
+"""``/v1/appointments``: create, retrieve, update, status, attendees, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from api import responses
+from api.dependencies import ContainerDep, IdempotencyKey, IfMatch, NoQuery, only_query
+from api.errors import invalid, not_found
+from api.idempotent import fingerprint, run_once
+from api.models import (
+    AppointmentCreate,
+    AppointmentList,
+    AppointmentPublic,
+    AppointmentUpdate,
+    AttendeeChange,
+    InteractionTypeName,
+    Reschedule,
+    StatusChange,
+    StatusName,
+)
+from api.routes.writes import to_draft, written
+from application.queries import MAX_PAGE_SIZE, ListQuery
+
+router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
+
+AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
+BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
+WRITE_ERRORS = responses.errors(400, 404, 409, 412, 413, 415, 503)
+LIST_PARAMETERS = (
+    "limit",
+    "starting_after",
+    "host",
+    "attendee",
+    "patient",
+    "status",
+    "interaction_type",
+    "internal",
+    "group",
+    "appointment_type",
+    "start_time_gte",
+    "start_time_lt",
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AppointmentPublic,
+    responses=responses.errors(400, 409, 413, 415, 503),
+    dependencies=[NoQuery],
+    summary="Create an appointment",
+)
+def create_appointment(
+    body: AppointmentCreate,
+    request: Request,
+    container: ContainerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    def run() -> JSONResponse:
+        result = container.app.schedule(to_draft(body))
+        location = f"/v1/appointments/{result.document['id']}"
+        return written(container, result, status=201, headers={"Location": location})
+
+    body_json = body.model_dump(mode="json", exclude_unset=True)
+    request_fingerprint = fingerprint("POST", request.url.path, body_json)
+    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+
+
+@router.get(
+    "/{appointment_id}",
+    response_model=AppointmentPublic,
+    responses=responses.errors(400, 404, 503),
+    dependencies=[Depends(only_query("version", "as_of"))],
+    summary="Retrieve an appointment, now or as it was",
+)
+def retrieve_appointment(
+    appointment_id: AppointmentId,
+    container: ContainerDep,
+    version: Annotated[
+        int | None, Query(description="The appointment at this version.")
+    ] = None,
+    as_of: Annotated[
+        int | None,
+        Query(description="The appointment as it was at this time (epoch ms)."),
+    ] = None,
+) -> JSONResponse:
+    if version is not None and as_of is not None:
+        raise invalid("Give at most one of 'version' and 'as_of'.", "as_of")
+    if version is not None:
+        return responses.appointment(
+            container.app.get_at_version(appointment_id, version)
+        )
+    if as_of is not None:
+        return responses.appointment(container.app.get_as_of(appointment_id, as_of))
+    state = container.read_model.get(appointment_id)
+    if state is None:
+        raise not_found(f"No such appointment: {appointment_id}")
+    return responses.appointment(state)
+
+
+def _update(
+    appointment_id: str,
+    body: AppointmentUpdate,
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    changes = body.model_dump(exclude_unset=True)
+    changed_by = changes.pop("updated_by")
+
+    def run() -> JSONResponse:
+        result = container.app.update(
+            appointment_id,
+            changed_by=changed_by,
+            changes=changes,
+            expected_version=if_match,
+        )
+        return written(container, result)
+
+    body_json = body.model_dump(mode="json", exclude_unset=True)
+    request_fingerprint = fingerprint(request.method, request.url.path, body_json)
+    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+
+
+@router.patch(
+    "/{appointment_id}",
+    response_model=AppointmentPublic,
+    responses=WRITE_ERRORS,
+    dependencies=[NoQuery],
+    summary="Update an appointment",
+)
+def update_appointment(
+    appointment_id: AppointmentId,
+    body: AppointmentUpdate,
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+) -> JSONResponse:
+    return _update(appointment_id, body, request, container, if_match, None)
+
+
+@router.post(
+    "/{appointment_id}",
+    response_model=AppointmentPublic,
+    responses=WRITE_ERRORS,
+    dependencies=[NoQuery],
+    summary="Update an appointment (POST form)",
+)
+def update_appointment_by_post(
+    appointment_id: AppointmentId,
+    body: AppointmentUpdate,
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return _update(appointment_id, body, request, container, if_match, idempotency_key)
+
+
+@router.post(
+    "/{appointment_id}/status",
+    response_model=AppointmentPublic,
+    responses=WRITE_ERRORS,
+    dependencies=[NoQuery],
+    summary="Change an appointment's status",
+)
+def change_status(
+    appointment_id: AppointmentId,
+    body: StatusChange,
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    def run() -> JSONResponse:
+        result = container.app.change_status(
+            appointment_id,
+            status=body.status,
+            changed_by=body.changed_by,
+            reason=body.reason,
+            expected_version=if_match,
+        )
+        return written(container, result)
+
+    body_json = body.model_dump(mode="json", exclude_unset=True)
+    request_fingerprint = fingerprint("POST", request.url.path, body_json)
+    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+
+
+@router.post(
+    "/{appointment_id}/reschedule",
+    response_model=AppointmentPublic,
+    responses=WRITE_ERRORS,
+    dependencies=[NoQuery],
+    summary="Move an appointment, keeping its id",
+)
+def reschedule(
+    appointment_id: AppointmentId,
+    body: Reschedule,
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    def run() -> JSONResponse:
+        result = container.app.reschedule(
+            appointment_id,
+            start_time=body.start_time,
+            end_time=body.end_time,
+            changed_by=body.changed_by,
+            expected_version=if_match,
+        )
+        return written(container, result)
+
+    body_json = body.model_dump(mode="json", exclude_unset=True)
+    request_fingerprint = fingerprint("POST", request.url.path, body_json)
+    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+
+
+@router.patch(
+    "/{appointment_id}/attendees/{attendee_id}",
+    response_model=AppointmentPublic,
+    responses=WRITE_ERRORS,
+    dependencies=[NoQuery],
+    summary="Change one attendee's attendance, no-show or payment status",
+)
+def change_attendee(
+    appointment_id: AppointmentId,
+    attendee_id: Annotated[str, Path(description="The attendee's id.")],
+    body: AttendeeChange,
+    container: ContainerDep,
+    if_match: IfMatch,
+) -> JSONResponse:
+    changes = body.model_dump(exclude_unset=True)
+    changed_by = changes.pop("changed_by")
+    result = container.app.change_attendee(
+        appointment_id,
+        attendee_id,
+        changed_by=changed_by,
+        changes=changes,
+        expected_version=if_match,
+    )
+    return written(container, result)
+
+
+@router.get(
+    "",
+    response_model=AppointmentList,
+    responses=responses.errors(400, 503),
+    dependencies=[Depends(only_query(*LIST_PARAMETERS))],
+    summary="List appointments by start time, then id",
+)
+def list_appointments(
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    starting_after: Annotated[
+        str | None, Query(description="The last id of the previous page.")
+    ] = None,
+    host: str | None = None,
+    attendee: str | None = None,
+    patient: Annotated[str | None, Query(description="A reference patient.")] = None,
+    status: StatusName | None = None,
+    interaction_type: InteractionTypeName | None = None,
+    internal: BooleanText = None,
+    group: BooleanText = None,
+    appointment_type: str | None = None,
+    start_time_gte: int | None = None,
+    start_time_lt: int | None = None,
+) -> JSONResponse:
+    query = ListQuery(
+        limit=limit,
+        starting_after=starting_after,
+        host=host,
+        attendee=attendee,
+        patient=patient,
+        status=status,
+        interaction_type=interaction_type,
+        internal=None if internal is None else internal == "true",
+        group=None if group is None else group == "true",
+        appointment_type=appointment_type,
+        start_time_gte=start_time_gte,
+        start_time_lt=start_time_lt,
+    )
+    page = container.read_model.list(query)
+    body = {"object": "list", "data": page.data, "has_more": page.has_more}
+    return JSONResponse(body)

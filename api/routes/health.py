@@ -1,0 +1,46 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api import metrics
+from api.dependencies import ContainerDep, NoQuery
+from application.errors import DatabaseUnavailable
+
+router = APIRouter(tags=["health"])
+
+READY_WAIT_SECONDS = 1.0
+
+
+@router.get("/healthz", dependencies=[NoQuery], summary="Liveness")
+def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get(
+    "/readyz",
+    dependencies=[NoQuery],
+    summary="Readiness: database reachable and projections caught up",
+    responses={503: {"description": "Not ready; the body says why."}},
+)
+def readyz(container: ContainerDep) -> JSONResponse:
+    try:
+        head = container.app.head_position()
+    except DatabaseUnavailable as error:
+        return JSONResponse({"status": "unavailable", "reason": error.message}, 503)
+    caught_up = head == 0 or container.read_model.wait_for(head, READY_WAIT_SECONDS)
+    metrics.EVENT_STORE_HEAD.set(head)
+    if not caught_up:
+        return JSONResponse(
+            {"status": "catching_up", "reason": "projections are behind the events"},
+            503,
+        )
+    return JSONResponse({"status": "ready", "head": head})
+
+
+@router.get("/metrics", dependencies=[NoQuery], summary="Prometheus metrics")
+def prometheus_metrics() -> Response:
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
