@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
+from api.openapi import truthful_openapi
 from api.routes import appointments, audit, health
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
@@ -46,6 +47,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(appointments.router)
     app.include_router(audit.router)

@@ -1,0 +1,91 @@
+"""Real ``appointments serve`` processes on 127.0.0.1 against a fresh database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+
+STARTUP_SECONDS = 60
+APPOINTMENTS = Path(sys.executable).with_name("appointments")
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+@pytest.fixture
+def e2e_database_url(database_url: str) -> Iterator[str]:
+    name = "e2e_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield with_database(database_url, name)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not become healthy in time")
+
+
+@pytest.fixture
+def start_server(e2e_database_url: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Start ``appointments serve`` as ``make run`` does; returns its base URL."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start() -> str:
+        port = free_port()
+        env = {
+            **os.environ,
+            "APPOINTMENTS_DATABASE_URL": e2e_database_url,
+            "APPOINTMENTS_PORT": str(port),
+        }
+        log = (tmp_path / f"server-{port}.log").open("wb")
+        process = subprocess.Popen(
+            [str(APPOINTMENTS), "serve"], env=env, stdout=log, stderr=log
+        )
+        processes.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base_url, process)
+        return base_url
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
