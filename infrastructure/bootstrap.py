@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
+from application.video import LocalVideoMeetings
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
-from infrastructure.settings import Settings
+from infrastructure.settings import Settings, SettingsError
+from infrastructure.zoom import ZoomVideoMeetings
+from infrastructure.zoom_auth import ZoomCredentials
 
 
 @dataclass
@@ -32,6 +35,27 @@ def resolve_database_url(settings: Settings) -> str:
     return start_embedded(settings.data_dir)
 
 
+def build_video(settings: Settings) -> VideoMeetings:
+    """The video provider named by ``APPOINTMENTS_VIDEO_PROVIDER``."""
+    if settings.video_provider == "zoom":
+        return ZoomVideoMeetings(
+            zoom_credentials(settings),
+            api_base_url=settings.zoom_api_base_url,
+            oauth_url=settings.zoom_oauth_url,
+        )
+    return LocalVideoMeetings()
+
+
+def zoom_credentials(settings: Settings) -> ZoomCredentials:
+    account_id, client_id = settings.zoom_account_id, settings.zoom_client_id
+    secret = settings.zoom_client_secret
+    if not (account_id and client_id and secret):
+        raise SettingsError(
+            "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET: required for zoom"
+        )
+    return ZoomCredentials(account_id, client_id, secret.get_secret_value())
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -50,7 +74,9 @@ def bootstrap(
         pool_size=settings.database_pool_size,
         connect_timeout=settings.database_connect_timeout,
     )
-    app = AppointmentsApplication(env, clock=clock, video=video)
+    app = AppointmentsApplication(
+        env, clock=clock, video=video or build_video(settings)
+    )
     idempotency = PostgresIdempotencyStore(
         app.recorder.datastore,  # type: ignore[attr-defined]
         table=app.name.lower() + "_idempotency_keys",

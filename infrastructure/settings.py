@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "APPOINTMENTS_"
+ZOOM_CREDENTIALS = ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+UNPREFIXED = {*ZOOM_CREDENTIALS, "ZOOM_API_BASE_URL", "ZOOM_OAUTH_URL"}
+
+
+def unprefixed(variable: str, default: Any = None) -> Any:
+    """A setting read from ``variable`` as such, without ``APPOINTMENTS_``."""
+    choices = AliasChoices(variable, variable.lower())
+    return Field(default=default, validation_alias=choices)
 
 
 class SettingsError(Exception):
@@ -25,6 +42,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_connect_timeout: int = Field(default=5, ge=1, le=300)
+    video_provider: Literal["local", "zoom"] = "local"
+    zoom_account_id: str | None = unprefixed("ZOOM_ACCOUNT_ID")
+    zoom_client_id: str | None = unprefixed("ZOOM_CLIENT_ID")
+    zoom_client_secret: SecretStr | None = unprefixed("ZOOM_CLIENT_SECRET")
+    zoom_api_base_url: str = unprefixed("ZOOM_API_BASE_URL", "https://api.zoom.us/v2")
+    zoom_oauth_url: str = unprefixed("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
     read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("database_url")
@@ -36,14 +59,41 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
+    @field_validator("zoom_api_base_url", "zoom_oauth_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _zoom_credentials_present(self) -> Settings:
+        missing = [name for name in ZOOM_CREDENTIALS if not self._zoom_value(name)]
+        if self.video_provider == "zoom" and missing:
+            raise PydanticCustomError(
+                "zoom_credentials_missing",
+                "{missing}: required when APPOINTMENTS_VIDEO_PROVIDER=zoom",
+                {"missing": ", ".join(missing)},
+            )
+        return self
+
+    def _zoom_value(self, variable: str) -> str:
+        value = getattr(self, variable.lower())
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return (text or "").strip()
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning a validation failure into one line per variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        first = error.errors()[0]
-        variable = (
-            ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else ENV_PREFIX
-        )
-        raise SettingsError(f"{variable}: {first['msg']}") from None
+        raise SettingsError(_one_line(error.errors()[0])) from None
+
+
+def _one_line(error: ErrorDetails) -> str:
+    if not error["loc"]:
+        return error["msg"]
+    name = str(error["loc"][0]).upper()
+    variable = name if name in UNPREFIXED else ENV_PREFIX + name
+    return f"{variable}: {error['msg']}"
