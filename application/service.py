@@ -265,6 +265,8 @@ class AppointmentsApplication(Application[str]):
         """Record a new appointment; never leave its meeting orphaned on failure."""
         try:
             return self._save(appointment, video_meeting=meeting)
+        except DuplicateVideoLink:
+            raise  # the link is another appointment's: deleting it would break theirs
         except BaseException:
             if meeting is not None:
                 self.video.delete_meeting(meeting.meeting_id)
