@@ -11,6 +11,7 @@ from application.video import LocalVideoMeetings
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
+from infrastructure.read_model import AppointmentsView, ReadModelProjections, build_view
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
@@ -23,8 +24,18 @@ class Container:
     env: dict[str, str]
     app: AppointmentsApplication
     idempotency: IdempotencyStore
+    read_model: AppointmentsView
+    projections: ReadModelProjections
+
+    def start_projections(self) -> None:
+        """Run the projections in this process (leader or standby)."""
+        self.projections.start()
+
+    def stop_projections(self) -> None:
+        self.projections.stop()
 
     def close(self) -> None:
+        self.projections.close()
         self.app.close()
 
 
@@ -81,6 +92,14 @@ def bootstrap(
         app.recorder.datastore,  # type: ignore[attr-defined]
         table=app.name.lower() + "_idempotency_keys",
     )
+    view = build_view(env)
+    projections = ReadModelProjections(app=app, view=view, database_url=url)
     return Container(
-        settings=settings, database_url=url, env=env, app=app, idempotency=idempotency
+        settings=settings,
+        database_url=url,
+        env=env,
+        app=app,
+        idempotency=idempotency,
+        read_model=view,
+        projections=projections,
     )

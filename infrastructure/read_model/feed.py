@@ -1,0 +1,57 @@
+"""Reading the event store's notifications in batches, for catching up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from application.service import AppointmentsApplication
+
+ApplyBatch = Callable[[Sequence[Notification]], int]
+"""Applies a batch in one transaction and returns the view's position after it."""
+
+
+@dataclass(frozen=True)
+class EventFeed:
+    """The upstream application's notification log, as a projection reads it."""
+
+    name: str
+    recorder: PostgresApplicationRecorder
+    mapper: Mapper[str]
+
+    @classmethod
+    def of(cls, app: AppointmentsApplication) -> EventFeed:
+        if not isinstance(app.recorder, PostgresApplicationRecorder):
+            raise TypeError("The appointments read model needs the PostgreSQL store.")
+        return cls(app.name, app.recorder, app.mapper)
+
+    def after(self, position: int, limit: int) -> Sequence[Notification]:
+        notifications: Sequence[Notification] = self.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
+        return notifications
+
+    def head(self) -> int:
+        head: int | None = self.recorder.max_notification_id()
+        return head or 0
+
+
+def catch_up(
+    feed: EventFeed,
+    apply_batch: ApplyBatch,
+    *,
+    position: int,
+    batch_size: int,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> int:
+    """Apply every notification after ``position``, a batch at a time, until
+    none is left (or ``keep_going`` says stop); the position reached."""
+    while keep_going():
+        notifications = feed.after(position, batch_size)
+        if not notifications:
+            break
+        position = apply_batch(notifications)
+    return position

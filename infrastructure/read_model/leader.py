@@ -1,0 +1,70 @@
+"""Leader election with a PostgreSQL session-level advisory lock.
+
+The lock lives on a dedicated connection: it is held until released or until
+that session ends, so when the holder's process dies (or its connection
+drops) PostgreSQL releases it and a standby's next attempt takes over.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.sql import SQL
+
+TRY_LOCK = SQL("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS acquired")
+IS_HELD_BY_ANYONE = SQL(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0)) AS held"
+)
+
+
+class LeadershipLost(Exception):
+    """The lock's session ended while it was held."""
+
+
+class AdvisoryLock:
+    def __init__(self, database_url: str, key: str, *, connect_timeout: int = 5):
+        self.database_url = database_url
+        self.key = key
+        self.connect_timeout = connect_timeout
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+
+    @property
+    def is_held(self) -> bool:
+        """Whether this object holds the lock (as far as it knows)."""
+        return self._connection is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if self._connection is not None:
+            return True
+        connection = psycopg.connect(
+            self.database_url, autocommit=True, connect_timeout=self.connect_timeout
+        )
+        row = connection.execute(TRY_LOCK, (self.key,)).fetchone()
+        if row is None or not row[0]:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def confirm(self) -> None:
+        """Raise ``LeadershipLost`` if the lock's session has ended."""
+        if self._connection is None:
+            raise LeadershipLost(self.key)
+        try:
+            self._connection.execute("SELECT 1")
+        except psycopg.Error as error:
+            self.release()
+            raise LeadershipLost(self.key) from error
+
+    def release(self) -> None:
+        """End the session, which releases the lock."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+def is_lock_held(connection: psycopg.Connection[tuple[object, ...]], key: str) -> bool:
+    """Whether any session holds the advisory lock named ``key``."""
+    row = connection.execute(IS_HELD_BY_ANYONE, (key,)).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,124 @@
+"""The list query: filters of CONTRACT section 6, keyset-paginated on
+``(start_time, id)``.
+
+The ordered scan is driven by the most selective index available: a filter on
+an attendee or a reference patient scans that child table's
+``(person, start_time, appointment_id)`` index; otherwise the appointments'
+``(start_time, id)`` index (or a filter column's ``(column, start_time, id)``
+one). Every page, however deep, is one index range scan of ``limit + 1`` rows:
+there is no ``OFFSET``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg.sql import SQL, Composable, Composed, Identifier
+
+from application.queries import ListQuery
+from infrastructure.read_model.tables import ViewTables
+
+APPOINTMENT_FILTERS = (
+    "host",
+    "status",
+    "interaction_type",
+    "internal",
+    "group",
+    "appointment_type",
+)
+"""ListQuery fields that compare equal to the appointments column of that name."""
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page starts: just after this appointment in list order."""
+
+    start_time: int
+    appointment_id: str
+
+
+@dataclass
+class Scan:
+    """The rows a list reads, the keys it orders by, and its conditions."""
+
+    source: Composable
+    time: Composable
+    id: Composable
+    conditions: list[Composable] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def where(self, condition: str, *values: Any, **names: Composable) -> None:
+        self.conditions.append(SQL(condition).format(**names))
+        self.params.extend(values)
+
+
+def list_statement(
+    tables: ViewTables, query: ListQuery, after: Keyset | None
+) -> tuple[Composed, list[Any]]:
+    scan = driving_scan(tables, query)
+    for column in APPOINTMENT_FILTERS:
+        value = getattr(query, column)
+        if value is not None:
+            scan.where("a.{column} = %s", value, column=Identifier(column))
+    if query.start_time_gte is not None:
+        scan.where("{time} >= %s", query.start_time_gte, time=scan.time)
+    if query.start_time_lt is not None:
+        scan.where("{time} < %s", query.start_time_lt, time=scan.time)
+    if after is not None:
+        scan.where(
+            "({time}, {id}) > (%s, %s)",
+            after.start_time,
+            after.appointment_id,
+            time=scan.time,
+            id=scan.id,
+        )
+    statement = SQL(
+        "SELECT a.document FROM {source}{where} ORDER BY {time}, {id} LIMIT %s"
+    ).format(
+        source=scan.source,
+        where=where_clause(scan.conditions),
+        time=scan.time,
+        id=scan.id,
+    )
+    return statement, [*scan.params, query.limit + 1]
+
+
+def driving_scan(tables: ViewTables, query: ListQuery) -> Scan:
+    if query.attendee is not None:
+        scan = child_scan(tables, tables.attendees)
+        scan.where("d.attendee_id = %s", query.attendee)
+        if query.patient is not None:
+            scan.where(
+                "EXISTS (SELECT 1 FROM {patients} p "
+                "WHERE p.appointment_id = a.id AND p.patient_id = %s)",
+                query.patient,
+                patients=tables.patients,
+            )
+        return scan
+    if query.patient is not None:
+        scan = child_scan(tables, tables.patients)
+        scan.where("d.patient_id = %s", query.patient)
+        return scan
+    return Scan(
+        source=SQL("{table} a").format(table=tables.appointments),
+        time=SQL("a.start_time"),
+        id=SQL("a.id"),
+    )
+
+
+def child_scan(tables: ViewTables, child: Identifier) -> Scan:
+    """Scan a child table's ``(person, start_time, appointment_id)`` index."""
+    return Scan(
+        source=SQL("{child} d JOIN {appointments} a ON a.id = d.appointment_id").format(
+            child=child, appointments=tables.appointments
+        ),
+        time=SQL("d.start_time"),
+        id=SQL("d.appointment_id"),
+    )
+
+
+def where_clause(conditions: list[Composable]) -> Composable:
+    if not conditions:
+        return SQL("")
+    return SQL(" WHERE ") + SQL(" AND ").join(conditions)

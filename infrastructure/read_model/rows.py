@@ -1,0 +1,75 @@
+"""Rows of the read model's tables, derived from an appointment document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from application.queries import AppointmentState
+
+Row = tuple[Any, ...]
+
+
+def appointment_row(state: AppointmentState) -> Row:
+    document = state.document
+    return (
+        document["id"],
+        state.version,
+        json.dumps(document, ensure_ascii=False),
+        document["host"],
+        document["status"],
+        document["interaction_type"],
+        document["internal"],
+        document["group"],
+        document["appointment_type"],
+        document["start_time"],
+        document["end_time"],
+        document["created_at"],
+        document["last_updated_at"],
+    )
+
+
+def attendee_rows(state: AppointmentState) -> list[Row]:
+    document = state.document
+    return [
+        (
+            document["id"],
+            attendee["id"],
+            position,
+            attendee["attendance_status"],
+            attendee["no_show"],
+            attendee["payment_status"],
+            attendee["last_updated_at"],
+            document["start_time"],
+        )
+        for position, attendee in enumerate(document["attendees"])
+    ]
+
+
+def patient_rows(state: AppointmentState) -> list[Row]:
+    document = state.document
+    return [
+        (document["id"], patient_id, position, document["start_time"])
+        for position, patient_id in enumerate(document["reference_patients"] or [])
+    ]
+
+
+def status_history_rows(state: AppointmentState) -> list[Row]:
+    document = state.document
+    return [
+        (
+            document["id"],
+            position,
+            entry["status"],
+            entry["changed_by"],
+            entry["changed_at"],
+        )
+        for position, entry in enumerate(document["status_history"])
+    ]
+
+
+def columns(rows: Iterable[Row], width: int) -> list[list[Any]]:
+    """Rows turned into one list per column, for ``unnest`` of arrays."""
+    transposed = [list(column) for column in zip(*rows, strict=True)]
+    return transposed or [[] for _ in range(width)]

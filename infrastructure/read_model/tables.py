@@ -1,0 +1,190 @@
+"""The read model's tables and indexes, each named once.
+
+A rebuild builds a second, suffixed set beside the live one and then renames
+it into place, so every object the swap renames is listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg.sql import SQL, Composed, Identifier
+
+APPOINTMENTS = "appointments"
+ATTENDEES = "appointment_attendees"
+PATIENTS = "appointment_reference_patients"
+STATUS_HISTORY = "appointment_status_history"
+TABLES = (APPOINTMENTS, ATTENDEES, PATIENTS, STATUS_HISTORY)
+
+REBUILD_SUFFIX = "__rebuild"
+
+CREATE_TABLES: dict[str, str] = {
+    APPOINTMENTS: """
+        CREATE TABLE IF NOT EXISTS {table} (
+            id text COLLATE "C" NOT NULL,
+            version bigint NOT NULL,
+            document jsonb NOT NULL,
+            host text COLLATE "C" NOT NULL,
+            status text NOT NULL,
+            interaction_type text NOT NULL,
+            internal boolean NOT NULL,
+            "group" boolean NOT NULL,
+            appointment_type text,
+            start_time bigint NOT NULL,
+            end_time bigint NOT NULL,
+            created_at bigint NOT NULL,
+            last_updated_at bigint NOT NULL,
+            CONSTRAINT {pkey} PRIMARY KEY (id))""",
+    ATTENDEES: """
+        CREATE TABLE IF NOT EXISTS {table} (
+            appointment_id text COLLATE "C" NOT NULL,
+            attendee_id text COLLATE "C" NOT NULL,
+            position integer NOT NULL,
+            attendance_status text NOT NULL,
+            no_show boolean NOT NULL,
+            payment_status text NOT NULL,
+            last_updated_at bigint NOT NULL,
+            start_time bigint NOT NULL,
+            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, attendee_id))""",
+    PATIENTS: """
+        CREATE TABLE IF NOT EXISTS {table} (
+            appointment_id text COLLATE "C" NOT NULL,
+            patient_id text COLLATE "C" NOT NULL,
+            position integer NOT NULL,
+            start_time bigint NOT NULL,
+            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, patient_id))""",
+    STATUS_HISTORY: """
+        CREATE TABLE IF NOT EXISTS {table} (
+            appointment_id text COLLATE "C" NOT NULL,
+            position integer NOT NULL,
+            status text NOT NULL,
+            changed_by text NOT NULL,
+            changed_at bigint NOT NULL,
+            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, position))""",
+}
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+
+
+SECONDARY_INDEXES = (
+    Index("appointments_start_time_id_idx", APPOINTMENTS, ("start_time", "id")),
+    Index("appointments_host_idx", APPOINTMENTS, ("host", "start_time", "id")),
+    Index("appointments_status_idx", APPOINTMENTS, ("status", "start_time", "id")),
+    Index(
+        "appointments_interaction_type_idx",
+        APPOINTMENTS,
+        ("interaction_type", "start_time", "id"),
+    ),
+    Index("appointments_internal_idx", APPOINTMENTS, ("internal", "start_time", "id")),
+    Index("appointments_group_idx", APPOINTMENTS, ("group", "start_time", "id")),
+    Index(
+        "appointments_appointment_type_idx",
+        APPOINTMENTS,
+        ("appointment_type", "start_time", "id"),
+    ),
+    Index("appointments_end_time_idx", APPOINTMENTS, ("end_time",)),
+    Index("appointments_created_at_idx", APPOINTMENTS, ("created_at",)),
+    Index("appointments_last_updated_at_idx", APPOINTMENTS, ("last_updated_at",)),
+    Index(
+        "appointment_attendees_attendee_idx",
+        ATTENDEES,
+        ("attendee_id", "start_time", "appointment_id"),
+    ),
+    Index(
+        "appointment_reference_patients_patient_idx",
+        PATIENTS,
+        ("patient_id", "start_time", "appointment_id"),
+    ),
+)
+
+
+def primary_key(table: str) -> str:
+    return table + "_pkey"
+
+
+@dataclass(frozen=True)
+class ViewTables:
+    """One set of the read model's tables in ``schema``; ``suffix`` marks a
+    set under construction (a rebuild's)."""
+
+    schema: str
+    suffix: str = ""
+
+    @property
+    def appointments(self) -> Identifier:
+        return self.identifier(APPOINTMENTS)
+
+    @property
+    def attendees(self) -> Identifier:
+        return self.identifier(ATTENDEES)
+
+    @property
+    def patients(self) -> Identifier:
+        return self.identifier(PATIENTS)
+
+    @property
+    def status_history(self) -> Identifier:
+        return self.identifier(STATUS_HISTORY)
+
+    def identifier(self, base_name: str) -> Identifier:
+        return Identifier(self.schema, self.name(base_name))
+
+    def name(self, base_name: str) -> str:
+        return base_name + self.suffix
+
+    def create_table_statements(self) -> list[Composed]:
+        return [
+            SQL(statement).format(
+                table=self.identifier(table),
+                pkey=Identifier(self.name(primary_key(table))),
+            )
+            for table, statement in CREATE_TABLES.items()
+        ]
+
+    def create_index_statements(self) -> list[Composed]:
+        return [
+            SQL("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})").format(
+                name=Identifier(self.name(index.name)),
+                table=self.identifier(index.table),
+                columns=SQL(", ").join(Identifier(c) for c in index.columns),
+            )
+            for index in SECONDARY_INDEXES
+        ]
+
+    def drop_statements(self) -> list[Composed]:
+        return [
+            SQL("DROP TABLE IF EXISTS {table}").format(table=self.identifier(table))
+            for table in TABLES
+        ]
+
+    def analyze_statements(self) -> list[Composed]:
+        return [
+            SQL("ANALYZE {table}").format(table=self.identifier(table))
+            for table in TABLES
+        ]
+
+    def rename_into_place_statements(self) -> list[Composed]:
+        """Give this set's tables and indexes the live names (drop those first)."""
+        tables = [
+            SQL("ALTER TABLE {old} RENAME TO {new}").format(
+                old=self.identifier(table), new=Identifier(table)
+            )
+            for table in TABLES
+        ]
+        indexes = [
+            SQL("ALTER INDEX {old} RENAME TO {new}").format(
+                old=self.identifier(index), new=Identifier(index)
+            )
+            for index in index_names()
+        ]
+        return tables + indexes
+
+
+def index_names() -> list[str]:
+    """Every index of a set, primary keys included, without a suffix."""
+    return [primary_key(t) for t in TABLES] + [i.name for i in SECONDARY_INDEXES]

@@ -1,0 +1,168 @@
+"""The appointments view: a materialised view with exactly-once tracking, and
+the ``ReadModel`` port that retrieve and list read from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from application.errors import DatabaseUnavailable
+from application.queries import AppointmentState, ListQuery, Page, UnknownCursor
+from application.service import AppointmentsApplication
+from domain.appointment import Appointment
+from infrastructure.read_model.field_order import ordered_document
+from infrastructure.read_model.folding import PositionedEvent, evolve_states
+from infrastructure.read_model.listing import Keyset, list_statement
+from infrastructure.read_model.tables import ViewTables
+from infrastructure.read_model.writes import ViewWriter
+
+TRACKING_TABLE = "appointments_tracking"
+
+LOCK_SCHEMA_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
+"""Serialises DDL on the read model's tables within a schema: concurrent
+``CREATE TABLE IF NOT EXISTS`` can otherwise collide, and a rebuild renames."""
+
+
+class AppointmentsView(PostgresTrackingRecorder):
+    """One row per appointment (the API document plus typed, indexed columns)
+    and child rows per attendee, reference patient and status history entry.
+
+    Every write happens in one transaction with its tracking record, after
+    locking the tracking row: whichever runner or rebuild commits first, no
+    event is ever applied twice, and none is skipped (``EventOutOfSequence``).
+    """
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = TRACKING_TABLE,
+        suffix: str = "",
+        secondary_indexes: bool = True,
+        application_name: str = AppointmentsApplication.name,
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name)
+        self.application_name = application_name
+        self.tables = ViewTables(self.datastore.schema, suffix)
+        self.writer = ViewWriter(self.tables)
+        self.sql_create_statements.extend(self.tables.create_table_statements())
+        if secondary_indexes:
+            self.sql_create_statements.extend(self.tables.create_index_statements())
+        tracking = Identifier(self.datastore.schema, tracking_table_name)
+        self.claim_position_statement = SQL(
+            "INSERT INTO {tracking} AS t (application_name, notification_id) "
+            "VALUES (%s, 0) ON CONFLICT (application_name) "
+            "DO UPDATE SET notification_id = t.notification_id "
+            "RETURNING notification_id"
+        ).format(tracking=tracking)
+        self.select_one = SQL(
+            "SELECT document, version FROM {table} WHERE id = %s"
+        ).format(table=self.tables.appointments)
+        self.select_keyset = SQL(
+            "SELECT start_time, id FROM {table} WHERE id = %s"
+        ).format(table=self.tables.appointments)
+
+    @property
+    def ddl_lock_key(self) -> str:
+        return f"{self.datastore.schema}:appointments-read-model-ddl"
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(LOCK_SCHEMA_DDL, (self.ddl_lock_key,))
+        super()._create_table(curs)
+
+    # --- the projection's side: exactly-once writes -----------------------------
+
+    def apply(self, events: Sequence[PositionedEvent], tracking: Tracking) -> int:
+        """Apply the events not yet applied, and record ``tracking``, in one
+        transaction; return the view's position afterwards."""
+        with self.datastore.transaction(commit=True) as curs:
+            return self.apply_in(curs, events, tracking)
+
+    def apply_in(
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[PositionedEvent],
+        tracking: Tracking,
+    ) -> int:
+        position = self.claim_position(curs, tracking.application_name)
+        if tracking.notification_id <= position:
+            return position
+        fresh = [p.event for p in events if p.position > position]
+        if fresh:
+            self.save_events(curs, fresh)
+        self._insert_tracking(curs, tracking)
+        return tracking.notification_id
+
+    def claim_position(self, curs: Cursor[DictRow], application_name: str) -> int:
+        """Lock this view's tracking row until the transaction ends; its position."""
+        curs.execute(self.claim_position_statement, (application_name,))
+        row = curs.fetchone()
+        assert row is not None  # an upsert with RETURNING always returns its row
+        return int(row["notification_id"])
+
+    def save_events(
+        self, curs: Cursor[DictRow], events: Sequence[Appointment.Event]
+    ) -> None:
+        current = self.writer.load(curs, {event.originator_id for event in events})
+        evolved = evolve_states(current, events)
+        self.writer.save(curs, list(evolved.values()))
+
+    def position(self) -> int:
+        """The last notification id this view has processed (0 before any)."""
+        with database_errors():
+            return self.max_tracking_id(self.application_name) or 0
+
+    # --- the ReadModel port --------------------------------------------------------
+
+    def get(self, appointment_id: str) -> AppointmentState | None:
+        with database_errors(), self.datastore.cursor() as curs:
+            curs.execute(self.select_one, (appointment_id,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return AppointmentState(ordered_document(row["document"]), row["version"])
+
+    def list(self, query: ListQuery) -> Page:
+        with database_errors(), self.datastore.transaction() as curs:
+            after = self._keyset(curs, query.starting_after)
+            statement, params = list_statement(self.tables, query, after)
+            curs.execute(statement, params)
+            rows = curs.fetchall()
+        documents = [ordered_document(row["document"]) for row in rows]
+        return Page(documents[: query.limit], has_more=len(rows) > query.limit)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        try:
+            with database_errors():
+                self.wait(self.application_name, position, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _keyset(
+        self, curs: Cursor[DictRow], starting_after: str | None
+    ) -> Keyset | None:
+        if starting_after is None:
+            return None
+        curs.execute(self.select_keyset, (starting_after,))
+        row: dict[str, Any] | None = curs.fetchone()
+        if row is None:
+            raise UnknownCursor(starting_after)
+        return Keyset(row["start_time"], row["id"])
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """The library's connection failures, as the application's own error."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        detail = (str(error).splitlines() or [type(error).__name__])[0]
+        raise DatabaseUnavailable(detail) from error
