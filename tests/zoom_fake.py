@@ -72,6 +72,7 @@ class FakeZoom:
         self.token_ttl = 3600
         self.requests: list[Recorded] = []
         self.meetings: dict[str, dict[str, Any]] = {}
+        self.created_ids: list[str] = []
         self._tokens: dict[str, float] = {}
         self._faults: deque[Fault] = deque()
         self._next_id = FIRST_MEETING_ID
@@ -199,6 +200,7 @@ class FakeZoom:
             **body,
         }
         self.meetings[meeting_id] = meeting
+        self.created_ids.append(meeting_id)
         return Answer(201, meeting)
 
     def _change(self, method: str, meeting_id: str, body: Any) -> Answer:

@@ -91,7 +91,7 @@ def test_wrong_client_secret_is_a_clear_error(
         clocks=Clocks(sleep=lambda _: None),
     )
 
-    with pytest.raises(VideoProviderUnavailable, match="OAuth refused.*HTTP 401"):
+    with pytest.raises(VideoProviderUnavailable, match=r"OAuth refused.*HTTP 401"):
         adapter.create_meeting(A_REQUEST)
 
     adapter.close()
