@@ -52,7 +52,7 @@ def scheduled_then_commanded(data: st.DataObject) -> Appointment:
     return appointment
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(data=st.data())
 def test_the_stored_events_rebuild_the_aggregate_the_commands_produced(
     data: st.DataObject,
@@ -70,7 +70,7 @@ def test_the_stored_events_rebuild_the_aggregate_the_commands_produced(
     assert fold(events) == appointment.document
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_the_change_log_has_one_entry_per_event(data: st.DataObject) -> None:
     appointment = scheduled_then_commanded(data)
