@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-
 PYDANTIC_422_SCHEMAS = ("HTTPValidationError", "ValidationError")
 INVALID_REQUEST = {
     "description": "Invalid request: a parameter is missing, unknown or invalid.",

@@ -7,8 +7,12 @@ from tests.fakes import ManualClock
 
 
 def test_lists_by_start_time_with_keyset_pages(client: TestClient) -> None:
-    ids = [create(client, start_time=START + i * HOUR, end_time=START + (i + 1) * HOUR)["id"]
-           for i in (2, 0, 1)]  # fmt: skip
+    ids = [
+        create(client, start_time=START + i * HOUR, end_time=START + (i + 1) * HOUR)[
+            "id"
+        ]
+        for i in (2, 0, 1)
+    ]
 
     first = client.get("/v1/appointments?limit=2").json()
     second = client.get(

@@ -34,7 +34,7 @@ INVALID_BODIES = [
     pytest.param({"interaction_type": "in_person"}, "parameter_missing",
                  "location.address", id="in-person-without-address"),
     pytest.param({"interaction_type": "in_person", "location": {"room": "2"}},
-                 "parameter_missing", "location.address", id="location-without-address"),
+                 "parameter_missing", "location.address", id="address-missing"),
     pytest.param({"interaction_type": "in_person",
                   "location": {"address": "x", "floor": 2}},
                  "parameter_unknown", "location.floor", id="unknown-nested-field"),
