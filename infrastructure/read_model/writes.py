@@ -69,7 +69,7 @@ STATUS_HISTORY_COLUMNS: Columns = (
 
 def insert_from_arrays(table: Identifier, cols: Columns) -> Composed:
     names = SQL(", ").join(Identifier(name) for name, _ in cols)
-    arrays = SQL(", ").join(SQL("%s::" + sql_type + "[]") for _, sql_type in cols)
+    arrays = SQL(", ").join(SQL("%b::" + sql_type + "[]") for _, sql_type in cols)
     return SQL(
         "INSERT INTO {table} ({names}) "
         "SELECT {names} FROM unnest({arrays}) AS u ({names})"
