@@ -53,13 +53,16 @@ IdempotencyKey = Annotated[
 
 
 def only_query(*allowed: str) -> Callable[[Request], None]:
-    """A dependency refusing query parameters the route does not know."""
+    """A dependency refusing query parameters the route does not know, and
+    values no text field can hold (NUL characters)."""
     names = frozenset(allowed)
 
     def check(request: Request) -> None:
-        for name in request.query_params:
+        for name, value in request.query_params.multi_items():
             if name not in names:
                 raise unknown_parameter(name)
+            if "\x00" in value:
+                raise invalid(f"'{name}' must not contain NUL characters.", name)
 
     return check
 

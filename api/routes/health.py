@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api import metrics
@@ -41,6 +41,12 @@ def readyz(container: ContainerDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "head": head})
 
 
-@router.get("/metrics", dependencies=[NoQuery], summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    dependencies=[NoQuery],
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+)
 def prometheus_metrics() -> Response:
     return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -148,3 +148,9 @@ def test_an_unknown_route_is_missing(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
 
     assert_error(response, 404, "resource_missing", None)
+
+
+def test_refuses_a_nul_character_in_a_query_value(client: TestClient) -> None:
+    response = client.get("/v1/appointments", params={"host": "a\x00b"})
+
+    assert_error(response, 400, "parameter_invalid", "host")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,22 +22,25 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+EXAMPLES_PER_OPERATION = 40
 
 
-@pytest.fixture
-def api_schema(start_server: Callable[[], str]) -> object:
+def test_every_operation_honours_its_schema(start_server: Callable[[], str]) -> None:
     base_url = start_server()
-    return schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 12
 
+    for operation in operations:
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def honours_schema(case: schemathesis.Case) -> None:
+            case.call_and_validate(base_url=base_url, checks=CHECKS)
 
-
-@schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_every_operation_honours_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+        honours_schema()
