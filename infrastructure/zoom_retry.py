@@ -53,7 +53,11 @@ def send_with_retries(
     policy: RetryPolicy,
     clocks: Clocks,
 ) -> httpx.Response:
-    """The first answer that is neither a ``429`` nor (when idempotent) a 5xx."""
+    """Zoom's first answer below 500 other than ``429``.
+
+    Raises ``VideoProviderUnavailable`` once retrying is not allowed (a failed
+    ``POST``) or the attempts or the waiting budget run out.
+    """
     attempt, waited = 1, 0.0
     while True:
         outcome = _attempt(send, what, idempotent, policy, clocks)
@@ -86,7 +90,7 @@ def _attempt(
 ) -> httpx.Response | Failed:
     try:
         response = send()
-    except httpx.TransportError as error:
+    except httpx.HTTPError as error:
         return Failed(
             transport_failure(what, error), policy.error_wait if idempotent else None
         )
@@ -100,9 +104,7 @@ def _attempt(
     return response
 
 
-def transport_failure(
-    what: str, error: httpx.TransportError
-) -> VideoProviderUnavailable:
+def transport_failure(what: str, error: httpx.HTTPError) -> VideoProviderUnavailable:
     kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
     detail = str(error) or type(error).__name__
     failure = VideoProviderUnavailable(f"Zoom {what} {kind}: {detail}")

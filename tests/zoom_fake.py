@@ -83,13 +83,17 @@ class FakeZoom:
     def fail_next(
         self, count: int, status: int, *, retry_after: str | None = None
     ) -> None:
+        """The next ``count`` meetings requests answer ``status`` with Zoom's
+        error body (``Retry-After`` when given) and change nothing."""
         self._add(count, Fault(status, retry_after=retry_after))
 
     def fail_next_token_requests(self, count: int, status: int) -> None:
         self._add(count, Fault(status, scope="oauth"))
 
     def hang_next(self, count: int, seconds: float) -> None:
-        self._add(count, Fault(200, hang_seconds=seconds))
+        """The next ``count`` meetings requests are carried out, but their
+        answers are held back for ``seconds`` (past the client's timeout)."""
+        self._add(count, Fault(0, hang_seconds=seconds))
 
     def expire_tokens(self) -> None:
         """Every token issued so far is refused from now on (``401``, code 124)."""
