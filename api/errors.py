@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from application.errors import (
     VersionNotFound,
     WriteContention,
 )
+from application.ports import VideoProviderUnavailable
 from application.queries import UnknownCursor
 from domain.errors import (
     AppointmentCancelled,
@@ -95,6 +97,24 @@ def database_unavailable(message: str) -> ApiError:
     )
 
 
+def video_provider_failed(error: VideoProviderUnavailable) -> ApiError:
+    """503 when the provider said when to come back, else 502."""
+    if error.retry_after is not None:
+        return ApiError(
+            503,
+            "service_unavailable",
+            "video_provider_unavailable",
+            f"The video provider is unavailable: {error.message}",
+            headers={"Retry-After": str(max(1, math.ceil(error.retry_after)))},
+        )
+    return ApiError(
+        502,
+        "service_unavailable",
+        "video_provider_error",
+        f"The video provider failed: {error.message}",
+    )
+
+
 def from_domain(error: Exception) -> ApiError:
     """Map each domain or application error to exactly one status and code."""
     match error:
@@ -132,6 +152,8 @@ def from_domain(error: Exception) -> ApiError:
             return conflict("write_contention", error.message)
         case DatabaseUnavailable():
             return database_unavailable(error.message)
+        case VideoProviderUnavailable():
+            return video_provider_failed(error)
     raise TypeError(f"no API mapping for {type(error).__name__}")
 
 
@@ -143,6 +165,7 @@ MAPPED_ERRORS: tuple[type[Exception], ...] = (
     UnknownCursor,
     WriteContention,
     DatabaseUnavailable,
+    VideoProviderUnavailable,
 )
 
 

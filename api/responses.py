@@ -28,6 +28,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "If-Match named a version the appointment has moved on from.",
         413: "The body is over 1 MiB.",
         415: "The body is not application/json.",
-        503: "The database is unavailable; retry after Retry-After seconds.",
+        502: "The video provider failed; nothing was recorded.",
+        503: "The database or video provider is unavailable; retry after "
+        "Retry-After seconds.",
     }
     return {s: {"model": ErrorBody, "description": described[s]} for s in statuses}

@@ -34,6 +34,7 @@ from application.ports import (
 )
 from application.queries import AppointmentState
 from application.video import LocalVideoMeetings
+from application.video_sync import delete_quietly, follow_up
 from domain.appointment import Appointment
 from domain.draft import AppointmentDraft
 from domain.history import change_log, events_as_of, events_up_to_version, fold
@@ -230,6 +231,7 @@ class AppointmentsApplication(Application[str]):
                 raise VersionMismatch(
                     appointment_id, expected_version, appointment.version
                 )
+            before = appointment.document
             command(appointment)
             if not appointment.pending_events:
                 return self._written(appointment, [])
@@ -242,6 +244,7 @@ class AppointmentsApplication(Application[str]):
                         appointment_id, expected_version, current
                     ) from None
                 continue
+            follow_up(self.video, before, appointment.document)
             return self._written(appointment, recordings)
         raise WriteContention(appointment_id, MAX_WRITE_ATTEMPTS)
 
@@ -269,7 +272,7 @@ class AppointmentsApplication(Application[str]):
             raise  # the link is another appointment's: deleting it would break theirs
         except BaseException:
             if meeting is not None:
-                self.video.delete_meeting(meeting.meeting_id)
+                delete_quietly(self.video, meeting.meeting_id)
             raise
 
     def _save(

@@ -28,5 +28,8 @@ class LocalVideoMeetings:
         meeting_id = first + rest
         return VideoMeeting(meeting_id=meeting_id, join_url=self.base_url + meeting_id)
 
+    def update_meeting(self, meeting_id: str, request: MeetingRequest) -> None:
+        """Local links carry no time or topic to keep in step."""
+
     def delete_meeting(self, meeting_id: str) -> None:
         """Local links hold no outside resource."""

@@ -37,6 +37,8 @@ class Container:
     def close(self) -> None:
         self.projections.close()
         self.app.close()
+        if isinstance(self.app.video, ZoomVideoMeetings):
+            self.app.video.close()
 
 
 def resolve_database_url(settings: Settings) -> str:

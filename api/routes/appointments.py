@@ -50,7 +50,7 @@ LIST_PARAMETERS = (
     "",
     status_code=201,
     response_model=AppointmentPublic,
-    responses=responses.errors(400, 409, 413, 415, 503),
+    responses=responses.errors(400, 409, 413, 415, 502, 503),
     dependencies=[NoQuery],
     summary="Create an appointment",
 )
