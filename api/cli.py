@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_audit import audit_cli
 from api.cli_projections import projections_cli, worker
 from infrastructure.settings import SettingsError, load_settings
 
@@ -13,6 +14,7 @@ cli = typer.Typer(
     help="The event-sourced appointment scheduling service.", no_args_is_help=True
 )
 cli.add_typer(projections_cli, name="projections")
+cli.add_typer(audit_cli, name="audit")
 cli.command()(worker)
 
 
