@@ -28,9 +28,12 @@ class EventFeed:
             raise TypeError("The appointments read model needs the PostgreSQL store.")
         return cls(app.name, app.recorder, app.mapper)
 
-    def after(self, position: int, limit: int) -> Sequence[Notification]:
+    def after(
+        self, position: int, limit: int, until: int | None = None
+    ) -> Sequence[Notification]:
+        """Up to ``limit`` notifications after ``position`` (up to ``until``)."""
         notifications: Sequence[Notification] = self.recorder.select_notifications(
-            start=position, limit=limit, inclusive_of_start=False
+            start=position, limit=limit, stop=until, inclusive_of_start=False
         )
         return notifications
 
@@ -45,12 +48,14 @@ def catch_up(
     *,
     position: int,
     batch_size: int,
+    until: int | None = None,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> int:
-    """Apply every notification after ``position``, a batch at a time, until
-    none is left (or ``keep_going`` says stop); the position reached."""
+    """Apply every notification after ``position`` (up to ``until``), a batch
+    at a time, until none is left or ``keep_going`` says stop; the position
+    reached."""
     while keep_going():
-        notifications = feed.after(position, batch_size)
+        notifications = feed.after(position, batch_size, until)
         if not notifications:
             break
         position = apply_batch(notifications)

@@ -5,8 +5,9 @@
    batch one transaction with the fresh set's own tracking record.
 2. Build the secondary indexes and ``ANALYZE``.
 3. Swap, in one transaction: lock the live tracking row (the live runner
-   finishes its batch and then waits), apply the events recorded meanwhile,
-   drop the live tables, rename the fresh ones (and their indexes) into place,
+   finishes its batch and then waits), apply the events recorded meanwhile
+   (up to the head at that moment: later ones are the live runner's), drop
+   the live tables, rename the fresh ones (and their indexes) into place,
    and set the live tracking row to the fresh set's position. Readers wait
    only for this short transaction; the live runner then resumes from the new
    position, skipping what the rebuild already applied.
@@ -93,7 +94,8 @@ def replay(
             on_progress(position, feed.head())
         return position
 
-    return catch_up(feed, apply_batch, position=0, batch_size=batch_size)
+    until = feed.head()
+    return catch_up(feed, apply_batch, position=0, batch_size=batch_size, until=until)
 
 
 def build_indexes(view: AppointmentsView) -> None:
@@ -119,7 +121,11 @@ def swap_in(
             )
 
         position = catch_up(
-            feed, apply_batch, position=fresh.position(), batch_size=batch_size
+            feed,
+            apply_batch,
+            position=fresh.position(),
+            batch_size=batch_size,
+            until=feed.head(),
         )
         if position < live_position:
             raise RebuildFellBehind(f"fresh at {position}, live at {live_position}")

@@ -1,0 +1,116 @@
+"""Rebuild: replay into fresh tables, swap them in, while writes continue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from application.queries import ListQuery
+from infrastructure.bootstrap import Container
+from infrastructure.read_model.leader import AdvisoryLock
+from infrastructure.read_model.rebuild import RebuildInProgress
+from infrastructure.read_model.runner import leader_key
+from infrastructure.read_model.tables import index_names
+from tests.builders import HOUR_MS, START, a_draft
+from tests.integration.read_model.dataset import seed_variety
+from tests.integration.read_model.helpers import (
+    assert_view_matches_events,
+    fetch,
+    head,
+    project_all,
+    table_snapshot,
+)
+
+
+class Writer:
+    """Keeps scheduling and changing appointments until stopped."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.stopping = threading.Event()
+        self.written = 0
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self) -> None:
+        app = self.container.app
+        n = 0
+        while not self.stopping.is_set():
+            start = START + n * HOUR_MS
+            draft = a_draft(host=f"h_{n}", start_time=start, end_time=start + HOUR_MS)
+            appointment_id = app.schedule(draft).document["id"]
+            app.change_status(appointment_id, status="confirmed", changed_by="u_w")
+            self.written += 2
+            n += 1
+
+    def __enter__(self) -> Writer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def running(container: Container) -> Iterator[Container]:
+    container.start_projections()
+    yield container
+    container.stop_projections()
+
+
+def test_a_rebuilt_view_equals_the_live_one(container: Container) -> None:
+    seed_variety(container.app)
+    project_all(container)
+    live = table_snapshot(container)
+
+    position = container.projections.rebuild(batch_size=7)
+
+    assert position == head(container) == container.read_model.position()
+    assert table_snapshot(container) == live
+
+
+def test_a_rebuild_leaves_the_live_names_and_indexes_and_nothing_else(
+    container: Container,
+) -> None:
+    seed_variety(container.app, count=4)
+    container.projections.rebuild()
+
+    tables = fetch(
+        container,
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
+    )
+    indexes = fetch(
+        container,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()",
+    )
+    assert not [t for t in tables if "rebuild" in t["tablename"]]
+    assert set(index_names()) <= {i["indexname"] for i in indexes}
+
+
+def test_rebuild_while_writes_continue_ends_equal_to_a_fold_of_all_events(
+    running: Container, second_container: Container
+) -> None:
+    seed_variety(second_container.app)
+    with Writer(second_container) as writer:
+        positions = []
+        for _ in range(2):
+            positions.append(running.projections.rebuild(batch_size=10))
+            assert running.read_model.list(ListQuery(limit=5)).data
+        assert writer.written > 0
+    assert running.read_model.wait_for(head(running), timeout=10)
+    assert positions[0] < positions[1] <= head(running)
+    assert_view_matches_events(running)
+
+
+def test_only_one_rebuild_runs_at_a_time(container: Container) -> None:
+    schema = container.read_model.datastore.schema
+    key = leader_key(schema, "appointments") + ":rebuild"
+    other = AdvisoryLock(container.database_url, key)
+    assert other.try_acquire()
+    try:
+        with pytest.raises(RebuildInProgress):
+            container.projections.rebuild()
+    finally:
+        other.release()
