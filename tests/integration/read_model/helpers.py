@@ -73,7 +73,7 @@ def fetch(container: Container, sql: str, *params: Any) -> list[dict[str, Any]]:
             SQL("SET LOCAL search_path TO {}").format(Identifier(datastore.schema))
         )
         curs.execute(SQL(sql), params)  # type: ignore[arg-type]
-        return list(curs.fetchall())
+        return list(curs.fetchall()) if curs.description else []
 
 
 def child_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
