@@ -53,6 +53,39 @@ class Writer:
         self.thread.join(timeout=30)
 
 
+class Reader:
+    """Keeps listing and retrieving until stopped, counting what it read."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.stopping = threading.Event()
+        self.reads = 0
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self) -> None:
+        try:
+            self.read_until_stopped()
+        except BaseException as failure:  # surfaced by the test's assertion
+            self.failure = failure
+
+    def read_until_stopped(self) -> None:
+        view = self.container.read_model
+        while not self.stopping.is_set():
+            page = view.list(ListQuery(limit=10, internal=True))
+            for document in page.data:
+                assert view.get(document["id"]) is not None
+            self.reads += 1
+
+    def __enter__(self) -> Reader:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
+
+
 @pytest.fixture
 def running(container: Container) -> Iterator[Container]:
     container.start_projections()
@@ -93,14 +126,16 @@ def test_rebuild_while_writes_continue_ends_equal_to_a_fold_of_all_events(
     running: Container, second_container: Container
 ) -> None:
     seed_variety(second_container.app)
-    with Writer(second_container) as writer:
-        positions = []
-        for _ in range(2):
-            positions.append(running.projections.rebuild(batch_size=10))
-            assert running.read_model.list(ListQuery(limit=5)).data
-        assert writer.written > 0
+    running.read_model.wait_for(head(running), timeout=10)
+    with Writer(second_container) as writer, Reader(running) as reader:
+        positions = [running.projections.rebuild(batch_size=10) for _ in range(3)]
+        reads_during_rebuilds = reader.reads
+    assert reader.failure is None
+    assert reads_during_rebuilds > 0
+    assert writer.written > 0
     assert running.read_model.wait_for(head(running), timeout=10)
-    assert positions[0] < positions[1] <= head(running)
+    assert positions == sorted(positions)
+    assert positions[-1] <= head(running)
     assert_view_matches_events(running)
 
 
