@@ -1,4 +1,5 @@
-"""The event store's recorder, plus rows that must commit with the events."""
+"""The event store's recorder, plus rows that must commit with the events:
+each new video link, and each event's link in the hash chain."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.ports import DuplicateVideoLink, VideoMeeting
+from infrastructure.audit.schema import HashChainSchema
+
+LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
+"""Serialises this store's DDL: concurrent start-ups would otherwise race on
+``CREATE OR REPLACE`` of the hash chain's function and trigger."""
 
 
 class AppointmentsRecorder(PostgresApplicationRecorder):
     """Records events and, in the same transaction, claims each new video link.
 
     The unique constraints on ``meeting_id`` and ``join_url`` are what make
-    every appointment's link unique across the whole store.
+    every appointment's link unique across the whole store. A trigger on the
+    events table records each event's hash chain link (``infrastructure.audit``).
     """
 
     def __init__(
@@ -43,6 +50,16 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
             "VALUES (%s, %s, %s)"
         ).format(table=table)
+        self.hash_chain = HashChainSchema(
+            self.datastore.schema, events_table_name, self.datastore.originator_id_type
+        )
+        for name in self.hash_chain.identifiers:
+            self.check_identifier_length(name)
+        self.sql_create_statements.extend(self.hash_chain.create_statements())
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(LOCK_DDL, (f"{self.datastore.schema}.{self.events_table_name}",))
+        super()._create_table(curs)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
