@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from time import monotonic, sleep
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    Tracking,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -24,6 +30,9 @@ from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
 
 TRACKING_TABLE = "appointments_tracking"
+
+QUICK_LOOKS = (0.002, 0.004, 0.008, 0.016, 0.032)
+"""Pauses (seconds) between the first looks at the tracking table in wait_for."""
 
 LOCK_SCHEMA_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
 """Serialises DDL on the read model's tables within a schema: concurrent
@@ -104,7 +113,8 @@ class AppointmentsView(PostgresTrackingRecorder):
         """Lock this view's tracking row until the transaction ends; its position."""
         curs.execute(self.claim_position_statement, (application_name,))
         row = curs.fetchone()
-        assert row is not None  # an upsert with RETURNING always returns its row
+        if row is None:  # an upsert with RETURNING returns its row: never here
+            raise IntegrityError(f"No tracking row for {application_name}")
         return int(row["notification_id"])
 
     def save_events(
@@ -139,12 +149,28 @@ class AppointmentsView(PostgresTrackingRecorder):
         return Page(documents[: query.limit], has_more=len(rows) > query.limit)
 
     def wait_for(self, position: int, timeout: float) -> bool:
+        """A few quick looks first, then the library's ``TrackingRecorder.wait``:
+        its first pause is 100 ms, while a running projection usually applies a
+        write within a few milliseconds, and every API write waits here."""
+        deadline = monotonic() + timeout
         try:
             with database_errors():
-                self.wait(self.application_name, position, timeout=timeout)
+                if self._reached_soon(position, deadline):
+                    return True
+                remaining = max(deadline - monotonic(), 0.0)
+                self.wait(self.application_name, position, timeout=remaining)
         except TimeoutError:
             return False
         return True
+
+    def _reached_soon(self, position: int, deadline: float) -> bool:
+        for pause in QUICK_LOOKS:
+            if self.has_tracking_id(self.application_name, position):
+                return True
+            if monotonic() + pause >= deadline:
+                return False
+            sleep(pause)
+        return False
 
     def _keyset(
         self, curs: Cursor[DictRow], starting_after: str | None
