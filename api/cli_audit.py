@@ -218,7 +218,7 @@ def verify_progress() -> Iterator[OnProgress]:
 def print_report(report: VerifyReport, console: Console) -> None:
     if report.findings:
         console.print(findings_table(report))
-    console.print(Text(summary(report)))
+    typer.echo(summary(report))
 
 
 def findings_table(report: VerifyReport) -> Table:
@@ -228,24 +228,31 @@ def findings_table(report: VerifyReport) -> Table:
     table.add_column("check")
     table.add_column("detail")
     for finding in report.findings:
-        version = "-" if finding.version is None else str(finding.version)
         table.add_row(
-            finding.appointment_id, version, finding.check.value, Text(finding.detail)
+            finding.appointment_id,
+            str(finding.version),
+            finding.check.value,
+            Text(finding.detail),
         )
     return table
 
 
 def summary(report: VerifyReport) -> str:
-    counted = f"{report.appointments} appointments, {report.events} events"
+    counted = (
+        f"{plural(report.appointments, 'appointment')}, "
+        f"{plural(report.events, 'event')}"
+    )
     lag = ""
     if report.unprojected_events:
         lag = (
-            f"; {report.unprojected_events} events after the read model's position "
-            f"{report.view_position} were not compared with it"
+            f"; {plural(report.unprojected_events, 'event')} after the read model's "
+            f"position {report.view_position} not compared with it"
         )
     if report.ok:
         return f"OK: {counted}: every chain intact, the read model matches{lag}."
-    return (
-        f"FAILED: {len(report.findings)} problems in "
-        f"{report.failing_appointments} of {counted}{lag}."
-    )
+    problems = plural(len(report.findings), "problem")
+    return f"FAILED: {problems} in {report.failing_appointments} of {counted}{lag}."
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -65,9 +65,9 @@ def previous_hash(version: int, by_version: dict[int, StoredLink]) -> bytes | No
 
 def mismatch_detail(stored: bytes, recomputed: bytes) -> str:
     return (
-        f"stored {stored.hex()[:SHOWN_HASH_CHARS]}…, recomputed "
-        f"{recomputed.hex()[:SHOWN_HASH_CHARS]}…: the event's data or its hash "
-        "was changed"
+        f"the event's data or its hash was changed (stored "
+        f"{stored.hex()[:SHOWN_HASH_CHARS]}…, recomputed "
+        f"{recomputed.hex()[:SHOWN_HASH_CHARS]}…)"
     )
 
 

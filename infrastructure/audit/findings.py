@@ -22,7 +22,7 @@ class Check(StrEnum):
 @dataclass(frozen=True)
 class Finding:
     appointment_id: str
-    version: int | None
+    version: int
     check: Check
     detail: str
 
