@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api import cli_audit
-from infrastructure.bootstrap import bootstrap
+from application.service import AppointmentsApplication
+from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import Settings
 
 
@@ -20,3 +21,8 @@ def cli_on_test_schema(
         cli_audit, "make_container", lambda: bootstrap(settings, schema=schema)
     )
     return CliRunner()
+
+
+@pytest.fixture
+def app(container: Container) -> AppointmentsApplication:
+    return container.app
