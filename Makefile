@@ -3,7 +3,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench bench-quick
 
 install: $(STAMP)
 
@@ -18,6 +18,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m bench --profile full $(BENCH_ARGS)
+
+bench-quick: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m bench --profile quick $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

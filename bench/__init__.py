@@ -1,0 +1,1 @@
+"""The benchmark harness of issue 8: ``python -m bench`` (``make bench``)."""

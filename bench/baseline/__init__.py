@@ -1,0 +1,1 @@
+"""Same-run baselines: a minimal CRUD service and a constant endpoint."""

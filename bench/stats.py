@@ -1,0 +1,66 @@
+"""Latency samples summarised as rates and percentiles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (0.0 for no samples)."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one load phase achieved: successful requests per second and
+    their latency, plus every failure by status (``error`` for no answer)."""
+
+    scenario: str
+    concurrency: int
+    seconds: float
+    ok: int
+    per_s: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    failures: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        scenario: str,
+        concurrency: int,
+        seconds: float,
+        latencies_ms: Sequence[float],
+        failures: dict[str, int],
+    ) -> LoadResult:
+        return cls(
+            scenario=scenario,
+            concurrency=concurrency,
+            seconds=round(seconds, 3),
+            ok=len(latencies_ms),
+            per_s=round(len(latencies_ms) / seconds, 1) if seconds > 0 else 0.0,
+            p50_ms=round(percentile(latencies_ms, 0.50), 2),
+            p90_ms=round(percentile(latencies_ms, 0.90), 2),
+            p99_ms=round(percentile(latencies_ms, 0.99), 2),
+            max_ms=round(max(latencies_ms, default=0.0), 2),
+            failures=dict(failures),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` to three places (0.0 when undefined)."""
+    if denominator <= 0:
+        return 0.0
+    return round(numerator / denominator, 3)
