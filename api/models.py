@@ -53,7 +53,17 @@ class Location(StrictModel):
 
 
 class Recurring(StrictModel):
+    """``{"is_recurring": false}``, or a series: an RFC 5545 RRULE (FREQ
+    DAILY, WEEKLY or MONTHLY; INTERVAL, COUNT or UNTIL, BYDAY, BYMONTHDAY,
+    WKST) expanded in an IANA time zone from ``start_time``."""
+
     is_recurring: bool
+    rule: Annotated[
+        str, Field(min_length=1, max_length=500, examples=["FREQ=WEEKLY;COUNT=10"])
+    ] = NOT_SENT
+    timezone: Annotated[
+        str, Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
+    ] = NOT_SENT
 
 
 class AppointmentCreate(StrictModel):
@@ -98,6 +108,11 @@ class Reschedule(StrictModel):
     start_time: EpochMs
     end_time: EpochMs
     changed_by: CallerId
+    scope: Literal["this", "this_and_following"] = Field(
+        default="this",
+        description="For an occurrence of a series: move only this one, or "
+        "this one and all that follow (the series is split).",
+    )
 
 
 class AttendeeChange(StrictModel):

@@ -33,12 +33,20 @@ from application.ports import (
     VideoMeetings,
 )
 from application.queries import AppointmentState
+from application.recurrence import Series, check_series, continuation, rule_until
 from application.video import LocalVideoMeetings
 from application.video_sync import delete_quietly, follow_up
 from domain.appointment import Appointment
 from domain.draft import AppointmentDraft
+from domain.errors import InvalidAppointment
 from domain.history import change_log, events_as_of, events_up_to_version, fold
-from domain.ids import change_log_id, is_appointment_id, new_appointment_id
+from domain.ids import (
+    change_log_id,
+    is_appointment_id,
+    new_appointment_id,
+    parse_occurrence_id,
+)
+from domain.occurrences import occurrence_document
 from domain.values import Document
 
 MAX_WRITE_ATTEMPTS = 10
@@ -73,6 +81,8 @@ class AppointmentsApplication(Application[str]):
         self, draft: AppointmentDraft, *, appointment_id: str | None = None
     ) -> Written:
         draft.validate()
+        if draft.is_series:
+            check_series(draft.series_times())
         appointment_id = appointment_id or new_appointment_id()
         for _ in range(MAX_LINK_ATTEMPTS):
             meeting = self._book_meeting(appointment_id, draft)
@@ -99,6 +109,7 @@ class AppointmentsApplication(Application[str]):
     ) -> Written:
         return self._change(
             appointment_id,
+            changed_by,
             lambda a: a.update(
                 changed_by=changed_by, at=self.clock.now_ms(), changes=dict(changes)
             ),
@@ -114,16 +125,82 @@ class AppointmentsApplication(Application[str]):
         changed_by: str,
         expected_version: int | None = None,
     ) -> Written:
-        return self._change(
-            appointment_id,
-            lambda a: a.reschedule(
+        def move(appointment: Appointment) -> None:
+            appointment.reschedule(
                 start_time=start_time,
                 end_time=end_time,
                 changed_by=changed_by,
                 at=self.clock.now_ms(),
-            ),
-            expected_version,
+            )
+            if appointment.is_series:
+                check_series(appointment.document)
+
+        return self._change(appointment_id, changed_by, move, expected_version)
+
+    def split_series(
+        self,
+        occurrence_id: str,
+        *,
+        start_time: int,
+        end_time: int,
+        changed_by: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Move this occurrence and all that follow: the series ends before it
+        and a new series, linked both ways, continues from its new time.
+        ``expected_version`` is the series' version."""
+        series_id, original = self._occurrence_of_series(occurrence_id)
+        for _ in range(MAX_LINK_ATTEMPTS):
+            series = self._load(series_id)
+            if expected_version is not None and series.version != expected_version:
+                raise VersionMismatch(series_id, expected_version, series.version)
+            draft = continuation(
+                series.document, original, start_time, end_time, changed_by
+            )
+            try:
+                return self._split(series, original, draft, changed_by)
+            except (DuplicateVideoLink, IntegrityError):
+                continue
+        raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
+
+    def _split(
+        self,
+        series: Appointment,
+        original: int,
+        draft: AppointmentDraft,
+        changed_by: str,
+    ) -> Written:
+        draft.validate()
+        check_series(draft.series_times())
+        new_id = new_appointment_id()
+        meeting = self._book_meeting(new_id, draft)
+        at = self.clock.now_ms()
+        video_call = meeting.as_document() if meeting else None
+        remainder = Appointment.schedule(
+            appointment_id=new_id, draft=draft, video_call=video_call, at=at
         )
+        series.end_series(
+            rule=rule_until(series.document["recurring"]["rule"], original),
+            continued_by=new_id,
+            changed_by=changed_by,
+            at=at,
+        )
+        # The new series first: the recorder claims the link for the first stream.
+        recordings = self._save_new_all([remainder, series], meeting)
+        return self._written(remainder, recordings)
+
+    def _occurrence_of_series(self, occurrence_id: str) -> tuple[str, int]:
+        """The series id and original start of an occurrence after the first."""
+        occurrence = self._virtual_occurrence(occurrence_id)
+        series_id = occurrence["recurring"]["series"]
+        original = occurrence["recurring"]["original_start_time"]
+        if original == self._load(series_id).document["start_time"]:
+            raise InvalidAppointment(
+                "The first occurrence starts the series: reschedule the series "
+                "itself to move them all.",
+                "scope",
+            )
+        return series_id, original
 
     def change_status(
         self,
@@ -136,6 +213,7 @@ class AppointmentsApplication(Application[str]):
     ) -> Written:
         return self._change(
             appointment_id,
+            changed_by,
             lambda a: a.change_status(
                 status=status,
                 changed_by=changed_by,
@@ -156,6 +234,7 @@ class AppointmentsApplication(Application[str]):
     ) -> Written:
         return self._change(
             appointment_id,
+            changed_by,
             lambda a: a.change_attendee(
                 attendee_id=attendee_id,
                 changed_by=changed_by,
@@ -184,11 +263,18 @@ class AppointmentsApplication(Application[str]):
         return self._state_of(events)
 
     def change_log(self, appointment_id: str) -> Document:
+        """Every change, oldest first; an occurrence that never changed on its
+        own has none (its series' log shows the series' changes)."""
+        try:
+            entries = change_log(self.events_of(appointment_id))
+        except AppointmentNotFound:
+            self._virtual_occurrence(appointment_id)
+            entries = []
         return {
             "id": change_log_id(appointment_id),
             "object": "change_log",
             "appointment": appointment_id,
-            "entries": change_log(self.events_of(appointment_id)),
+            "entries": entries,
         }
 
     def feed(self, *, after: int, limit: int) -> FeedPage:
@@ -222,24 +308,24 @@ class AppointmentsApplication(Application[str]):
     def _change(
         self,
         appointment_id: str,
+        changed_by: str,
         command: Callable[[Appointment], None],
         expected_version: int | None,
     ) -> Written:
         for _ in range(MAX_WRITE_ATTEMPTS):
-            appointment = self._load(appointment_id)
-            if expected_version is not None and appointment.version != expected_version:
-                raise VersionMismatch(
-                    appointment_id, expected_version, appointment.version
-                )
+            appointment, version = self._load_for_change(appointment_id, changed_by)
+            if expected_version is not None and version != expected_version:
+                raise VersionMismatch(appointment_id, expected_version, version)
             before = appointment.document
+            pending = len(appointment.pending_events)
             command(appointment)
-            if not appointment.pending_events:
-                return self._written(appointment, [])
+            if len(appointment.pending_events) == pending:
+                return Written(dict(before), version, None)
             try:
                 recordings = self._save(appointment)
             except IntegrityError:
                 if expected_version is not None:
-                    current = self._load(appointment_id).version
+                    current = self._load_for_change(appointment_id, changed_by)[1]
                     raise VersionMismatch(
                         appointment_id, expected_version, current
                     ) from None
@@ -247,6 +333,35 @@ class AppointmentsApplication(Application[str]):
             follow_up(self.video, before, appointment.document)
             return self._written(appointment, recordings)
         raise WriteContention(appointment_id, MAX_WRITE_ATTEMPTS)
+
+    def _load_for_change(
+        self, appointment_id: str, changed_by: str
+    ) -> tuple[Appointment, int]:
+        """The aggregate to change and its version; an occurrence that has no
+        history yet is detached from its series first (version 0)."""
+        try:
+            appointment = self._load(appointment_id)
+        except AppointmentNotFound:
+            occurrence = self._virtual_occurrence(appointment_id)
+            detached = Appointment.detach(
+                occurrence=occurrence, changed_by=changed_by, at=self.clock.now_ms()
+            )
+            return detached, 0
+        return appointment, appointment.version
+
+    def _virtual_occurrence(self, appointment_id: str) -> Document:
+        """The occurrence an id names, as its series shows it, or not found."""
+        parsed = parse_occurrence_id(appointment_id)
+        if parsed is None:
+            raise AppointmentNotFound(appointment_id)
+        series_id, start = parsed
+        try:
+            series = self._load(series_id)
+        except AppointmentNotFound:
+            raise AppointmentNotFound(appointment_id) from None
+        if not series.is_series or not Series.of(series.document).has_start(start):
+            raise AppointmentNotFound(appointment_id)
+        return occurrence_document(series.document, start)
 
     def _book_meeting(
         self, appointment_id: str, draft: AppointmentDraft
@@ -265,9 +380,16 @@ class AppointmentsApplication(Application[str]):
     def _save_new(
         self, appointment: Appointment, meeting: VideoMeeting | None
     ) -> Sequence[Recording[str]]:
-        """Record a new appointment; never leave its meeting orphaned on failure."""
+        return self._save_new_all([appointment], meeting)
+
+    def _save_new_all(
+        self, appointments: list[Appointment], meeting: VideoMeeting | None
+    ) -> Sequence[Recording[str]]:
+        """Record a new appointment (first) and any others changed with it;
+        never leave the new meeting orphaned on failure."""
         try:
-            return self._save(appointment, video_meeting=meeting)
+            with self._database_errors():
+                return self.save(*appointments, video_meeting=meeting)
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
         except BaseException:

@@ -19,8 +19,8 @@ MEETING_FIELDS = ("name", "start_time", "end_time")
 
 def follow_up(video: VideoMeetings, before: Document, after: Document) -> None:
     """Delete the meeting of a cancelled appointment; move a moved or renamed one."""
-    if not before.get("video_call"):
-        return
+    if not before.get("video_call") or "series" in before["recurring"]:
+        return  # no meeting, or the series' meeting, which one occurrence shares
     meeting_id = before["video_call"]["meeting_id"]
     try:
         if after["status"] == Status.CANCELLED and before["status"] != Status.CANCELLED:

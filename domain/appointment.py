@@ -8,6 +8,7 @@ No ``from __future__ import annotations`` here: the event classes are built by
 ``eventsourcing``'s metaclass, which reads their annotations at class creation.
 """
 
+import copy
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,6 +48,25 @@ UPDATABLE_FIELDS = (
 
 ATTENDEE_FIELDS = ("attendance_status", "no_show", "payment_status")
 
+CREATED_FIELDS = (
+    "name",
+    "description",
+    "group",
+    "internal",
+    "start_time",
+    "end_time",
+    "host",
+    "generated_from_type",
+    "generated_from",
+    "appointment_type",
+    "reference_patients",
+    "interaction_type",
+    "video_call",
+    "location",
+    "recurring",
+)
+"""Fields a Created event copies from the document (attendees go by id)."""
+
 
 def instant(at: int) -> datetime:
     return datetime.fromtimestamp(at / 1000, tz=UTC)
@@ -66,6 +86,7 @@ class Appointment(StrAggregate):
 
     class Created(Event, StrAggregate.Created):
         kind: ClassVar[str] = "created"
+        class_version: ClassVar[int] = 2
         name: str
         description: str
         group: bool
@@ -82,8 +103,16 @@ class Appointment(StrAggregate):
         video_call: dict[str, Any] | None
         location: dict[str, Any] | None
         recurring: dict[str, Any]
+        detached_from: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 predates occurrences detached from a series."""
+            state["detached_from"] = None
 
         def evolve(self, document: Document) -> Document:
+            if self.detached_from is not None:
+                return copy.deepcopy(self.detached_from)
             return {
                 "id": self.originator_id,
                 "object": "appointment",
@@ -221,6 +250,23 @@ class Appointment(StrAggregate):
             video_call=video_call if draft.is_video_call else None,
             location=draft.location,
             recurring=dict(draft.recurring),
+            detached_from=None,
+        )
+
+    @classmethod
+    def detach(cls, *, occurrence: Document, changed_by: str, at: int) -> "Appointment":
+        """Give one occurrence of a series a history of its own, starting as it
+        is now, so that it can change without changing the series."""
+        check_caller_id("changed_by", changed_by)
+        return cls._create(
+            cls.Created,
+            id=occurrence["id"],
+            timestamp=instant(at),
+            changed_by=changed_by,
+            changed_at=at,
+            detached_from=copy.deepcopy(occurrence),
+            **{field: occurrence[field] for field in CREATED_FIELDS},
+            attendees=[a["id"] for a in occurrence["attendees"]],
         )
 
     # --- state ------------------------------------------------------------
@@ -235,7 +281,12 @@ class Appointment(StrAggregate):
 
     @property
     def is_recurring(self) -> bool:
+        """A series, or one occurrence of a series."""
         return bool(self.document["recurring"].get("is_recurring"))
+
+    @property
+    def is_series(self) -> bool:
+        return self.is_recurring and "series" not in self.document["recurring"]
 
     def attendee_ids(self) -> list[str]:
         return [a["id"] for a in self.document["attendees"]]
@@ -271,6 +322,22 @@ class Appointment(StrAggregate):
             self.trigger_event(
                 self.Updated, **self._stamp(changed_by, at), fields=fields
             )
+
+    def end_series(
+        self, *, rule: str, continued_by: str, changed_by: str, at: int
+    ) -> None:
+        """End this series where another, ``continued_by``, takes over."""
+        check_caller_id("changed_by", changed_by)
+        self._refuse_if_cancelled()
+        if not self.is_series:
+            raise InvalidAppointment(
+                "Only a recurring series can be split.", "recurring.is_recurring"
+            )
+        recurring = {**self.document["recurring"], "rule": rule}
+        recurring["continued_by"] = continued_by
+        self.trigger_event(
+            self.Updated, **self._stamp(changed_by, at), fields={"recurring": recurring}
+        )
 
     def change_status(
         self, *, status: str, changed_by: str, at: int, reason: str | None = None

@@ -42,6 +42,18 @@ class AppointmentDraft:
     def is_video_call(self) -> bool:
         return self.interaction_type == InteractionType.VIDEO_CALL
 
+    @property
+    def is_series(self) -> bool:
+        return self.recurring.get("is_recurring") is True
+
+    def series_times(self) -> dict[str, Any]:
+        """What expanding the series needs: its first times and its rule."""
+        return {
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "recurring": self.recurring,
+        }
+
     def validate(self) -> None:
         """Raise the first broken rule of CONTRACT section 5, if any."""
         check_text("name", self.name, min_length=1, max_length=NAME_MAX)

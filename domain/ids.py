@@ -14,6 +14,12 @@ CHANGE_LOG_PREFIX = "clog_"
 APPOINTMENT_ID = re.compile(rf"^{APPOINTMENT_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}$")
 CHANGE_LOG_ID = re.compile(rf"^{CHANGE_LOG_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}$")
 CALLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+OCCURRENCE_ID = re.compile(
+    rf"^(?P<series>{APPOINTMENT_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}})_(?P<start>[0-9]{{1,15}})$"
+)
+CHANGE_LOG_OF_OCCURRENCE = re.compile(
+    rf"^{CHANGE_LOG_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}_[0-9]{{1,15}}$"
+)
 
 
 def new_appointment_id() -> str:
@@ -22,7 +28,25 @@ def new_appointment_id() -> str:
 
 
 def is_appointment_id(value: str) -> bool:
-    return APPOINTMENT_ID.fullmatch(value) is not None
+    """A single appointment's or a series' id, or an occurrence's."""
+    return APPOINTMENT_ID.fullmatch(value) is not None or is_occurrence_id(value)
+
+
+def occurrence_id(series_id: str, original_start_time: int) -> str:
+    """An occurrence's stable id: its series' id and its original start (ms)."""
+    return f"{series_id}_{original_start_time}"
+
+
+def is_occurrence_id(value: str) -> bool:
+    return OCCURRENCE_ID.fullmatch(value) is not None
+
+
+def parse_occurrence_id(value: str) -> tuple[str, int] | None:
+    """The series id and original start of an occurrence id, else None."""
+    match = OCCURRENCE_ID.fullmatch(value)
+    if match is None:
+        return None
+    return match["series"], int(match["start"])
 
 
 def change_log_id(appointment_id: str) -> str:
@@ -30,7 +54,10 @@ def change_log_id(appointment_id: str) -> str:
 
 
 def appointment_id_of_change_log(clog_id: str) -> str | None:
-    if CHANGE_LOG_ID.fullmatch(clog_id) is None:
+    known = CHANGE_LOG_ID.fullmatch(clog_id) or CHANGE_LOG_OF_OCCURRENCE.fullmatch(
+        clog_id
+    )
+    if known is None:
         return None
     return APPOINTMENT_PREFIX + clog_id.removeprefix(CHANGE_LOG_PREFIX)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidAppointment, MissingParameter
 from domain.ids import is_caller_id
@@ -169,10 +170,46 @@ def check_location(location: dict[str, Any]) -> None:
             )
 
 
+SERIES_FIELDS = frozenset({"is_recurring", "rule", "timezone", "split_from"})
+RULE_MAX = 500
+
+
 def check_recurring(recurring: dict[str, Any]) -> None:
-    if recurring.get("is_recurring") is not False or len(recurring) != 1:
-        raise InvalidAppointment(
-            "Recurring series are not supported yet: 'recurring' must be "
-            '{"is_recurring": false}.',
-            "recurring.is_recurring",
+    """``{"is_recurring": false}``, or a series' rule and IANA time zone.
+
+    The rule's meaning is checked by the application (it needs a parser the
+    domain may not import); here its presence and form.
+    """
+    unknown = set(recurring) - SERIES_FIELDS
+    if unknown:
+        param = f"recurring.{sorted(unknown)[0]}"
+        raise InvalidAppointment(f"Unknown field '{param}'.", param)
+    if not isinstance(recurring.get("is_recurring"), bool):
+        raise MissingParameter(
+            "'recurring.is_recurring' is required.", "recurring.is_recurring"
         )
+    if not recurring["is_recurring"]:
+        if len(recurring) != 1:
+            raise InvalidAppointment(
+                "A single appointment's 'recurring' is {\"is_recurring\": false}.",
+                "recurring.is_recurring",
+            )
+        return
+    for field in ("rule", "timezone"):
+        if not isinstance(recurring.get(field), str):
+            raise MissingParameter(
+                f"A series needs 'recurring.{field}'.", f"recurring.{field}"
+            )
+    check_text("recurring.rule", recurring["rule"], min_length=1, max_length=RULE_MAX)
+    check_timezone(recurring["timezone"])
+
+
+def check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidAppointment(
+            f"'recurring.timezone' must be an IANA time zone such as "
+            f"'Europe/Berlin' (got {name!r}).",
+            "recurring.timezone",
+        ) from None

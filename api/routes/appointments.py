@@ -208,7 +208,12 @@ def reschedule(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def run() -> JSONResponse:
-        result = container.app.reschedule(
+        move = (
+            container.app.split_series
+            if body.scope == "this_and_following"
+            else container.app.reschedule
+        )
+        result = move(
             appointment_id,
             start_time=body.start_time,
             end_time=body.end_time,

@@ -37,6 +37,9 @@ class Keyset:
     start_time: int
     appointment_id: str
 
+    def key(self) -> tuple[int, str]:
+        return (self.start_time, self.appointment_id)
+
 
 @dataclass
 class Scan:
@@ -56,7 +59,15 @@ class Scan:
 def list_statement(
     tables: ViewTables, query: ListQuery, after: Keyset | None
 ) -> tuple[Composed, list[Any]]:
+    """Rows in list order: with a ``start_time_lt`` bound, every row but the
+    series (their occurrences are expanded apart); without one, every row but
+    the occurrences that have a history of their own (their series stands for
+    them)."""
     scan = driving_scan(tables, query)
+    if query.start_time_lt is not None:
+        scan.where("NOT a.is_series")
+    else:
+        scan.where("a.series_id IS NULL")
     for column in APPOINTMENT_FILTERS:
         value = getattr(query, column)
         if value is not None:
@@ -122,3 +133,48 @@ def where_clause(conditions: list[Composable]) -> Composable:
     if not conditions:
         return SQL("")
     return SQL(" WHERE ") + SQL(" AND ").join(conditions)
+
+
+def series_statement(
+    tables: ViewTables, query: ListQuery
+) -> tuple[Composed, list[Any]]:
+    """The series that may have an occurrence in the query's window and that
+    match its other filters (each occurrence is as its series is)."""
+    scan = Scan(
+        source=SQL("{table} a").format(table=tables.appointments),
+        time=SQL("a.start_time"),
+        id=SQL("a.id"),
+    )
+    scan.where("a.is_series")
+    scan.where("a.start_time < %s", query.start_time_lt)
+    if query.start_time_gte is not None:
+        scan.where("a.series_last_end > %s", query.start_time_gte)
+    for column in APPOINTMENT_FILTERS:
+        value = getattr(query, column)
+        if value is not None:
+            scan.where("a.{column} = %s", value, column=Identifier(column))
+    for child, column, value in (
+        (tables.attendees, "attendee_id", query.attendee),
+        (tables.patients, "patient_id", query.patient),
+    ):
+        if value is not None:
+            scan.where(
+                "EXISTS (SELECT 1 FROM {child} c "
+                "WHERE c.appointment_id = a.id AND c.{column} = %s)",
+                value,
+                child=child,
+                column=Identifier(column),
+            )
+    statement = SQL("SELECT a.document FROM {source}{where}").format(
+        source=scan.source, where=where_clause(scan.conditions)
+    )
+    return statement, scan.params
+
+
+def detached_statement(tables: ViewTables) -> Composed:
+    """The original starts of the occurrences of some series that have a
+    history of their own (they are rows, not expanded)."""
+    return SQL(
+        "SELECT series_id, original_start_time FROM {table} "
+        "WHERE series_id = ANY(%s::text[])"
+    ).format(table=tables.appointments)

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from application.queries import AppointmentState
+from application.recurrence import Series
+from domain.values import Document
 
 Row = tuple[Any, ...]
 
@@ -27,7 +29,19 @@ def appointment_row(state: AppointmentState) -> Row:
         document["end_time"],
         document["created_at"],
         document["last_updated_at"],
+        *series_columns(document),
     )
+
+
+def series_columns(document: Document) -> Row:
+    """Whether a row is a series, when its last occurrence ends, and, for an
+    occurrence with its own history, its series and original start."""
+    recurring = document["recurring"]
+    if not recurring.get("is_recurring"):
+        return (False, None, None, None)
+    if "series" in recurring:
+        return (False, None, recurring["series"], recurring["original_start_time"])
+    return (True, Series.of(document).last_end(), None, None)
 
 
 def attendee_rows(state: AppointmentState) -> list[Row]:

@@ -34,6 +34,10 @@ CREATE_TABLES: dict[str, str] = {
             end_time bigint NOT NULL,
             created_at bigint NOT NULL,
             last_updated_at bigint NOT NULL,
+            is_series boolean NOT NULL DEFAULT false,
+            series_last_end bigint,
+            series_id text COLLATE "C",
+            original_start_time bigint,
             CONSTRAINT {pkey} PRIMARY KEY (id))""",
     ATTENDEES: """
         CREATE TABLE IF NOT EXISTS {table} (
@@ -64,6 +68,17 @@ CREATE_TABLES: dict[str, str] = {
 }
 
 
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    APPOINTMENTS: (
+        "is_series boolean NOT NULL DEFAULT false",
+        "series_last_end bigint",
+        'series_id text COLLATE "C"',
+        "original_start_time bigint",
+    ),
+}
+"""Columns added after a table's first release: added in place on start-up."""
+
+
 @dataclass(frozen=True)
 class Index:
     name: str
@@ -88,6 +103,12 @@ SECONDARY_INDEXES = (
         ("appointment_type", "start_time", "id"),
     ),
     Index("appointments_end_time_idx", APPOINTMENTS, ("end_time",)),
+    Index(
+        "appointments_series_idx", APPOINTMENTS, ("series_id", "original_start_time")
+    ),
+    Index(
+        "appointments_is_series_idx", APPOINTMENTS, ("is_series", "start_time", "id")
+    ),
     Index("appointments_created_at_idx", APPOINTMENTS, ("created_at",)),
     Index("appointments_last_updated_at_idx", APPOINTMENTS, ("last_updated_at",)),
     Index(
@@ -144,6 +165,12 @@ class ViewTables:
                 pkey=Identifier(self.name(primary_key(table))),
             )
             for table, statement in CREATE_TABLES.items()
+        ] + [
+            SQL("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS " + column).format(
+                table=self.identifier(table)
+            )
+            for table, added in ADDED_COLUMNS.items()
+            for column in added
         ]
 
     def create_index_statements(self) -> list[Composed]:

@@ -23,9 +23,23 @@ from application.errors import DatabaseUnavailable
 from application.queries import AppointmentState, ListQuery, Page, UnknownCursor
 from application.service import AppointmentsApplication
 from domain.appointment import Appointment
+from domain.ids import parse_occurrence_id
+from domain.values import Document
 from infrastructure.read_model.field_order import ordered_document
 from infrastructure.read_model.folding import PositionedEvent, evolve_states
-from infrastructure.read_model.listing import Keyset, list_statement
+from infrastructure.read_model.listing import (
+    Keyset,
+    detached_statement,
+    list_statement,
+    series_statement,
+)
+from infrastructure.read_model.occurrences import (
+    Listed,
+    expanded,
+    first_page,
+    stored,
+    virtual_occurrence,
+)
 from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
 
@@ -74,6 +88,7 @@ class AppointmentsView(PostgresTrackingRecorder):
         self.select_one = SQL(
             "SELECT document, version FROM {table} WHERE id = %s"
         ).format(table=self.tables.appointments)
+        self.select_detached = detached_statement(self.tables)
         self.select_keyset = SQL(
             "SELECT start_time, id FROM {table} WHERE id = %s"
         ).format(table=self.tables.appointments)
@@ -132,11 +147,14 @@ class AppointmentsView(PostgresTrackingRecorder):
     # --- the ReadModel port --------------------------------------------------------
 
     def get(self, appointment_id: str) -> AppointmentState | None:
+        """A stored row, or an occurrence of a series without a history of its
+        own (version 0: no event has been recorded for it)."""
         with database_errors(), self.datastore.cursor() as curs:
             curs.execute(self.select_one, (appointment_id,))
             row = curs.fetchone()
-        if row is None:
-            return None
+            if row is None:
+                occurrence = self._virtual(curs, appointment_id)
+                return None if occurrence is None else AppointmentState(occurrence, 0)
         return AppointmentState(ordered_document(row["document"]), row["version"])
 
     def list(self, query: ListQuery) -> Page:
@@ -144,9 +162,43 @@ class AppointmentsView(PostgresTrackingRecorder):
             after = self._keyset(curs, query.starting_after)
             statement, params = list_statement(self.tables, query, after)
             curs.execute(statement, params)
-            rows = curs.fetchall()
-        documents = [ordered_document(row["document"]) for row in rows]
-        return Page(documents[: query.limit], has_more=len(rows) > query.limit)
+            entries = stored(row["document"] for row in curs.fetchall())
+            if query.start_time_lt is not None:
+                window = (query.start_time_gte, query.start_time_lt)
+                entries.extend(self._occurrences(curs, query, window, after))
+        documents, has_more = first_page(entries, query.limit)
+        return Page([ordered_document(d) for d in documents], has_more)
+
+    def _occurrences(
+        self,
+        curs: Cursor[DictRow],
+        query: ListQuery,
+        window: tuple[int | None, int],
+        after: Keyset | None,
+    ) -> Sequence[Listed]:
+        """The window's occurrences of matching series, without a history."""
+        statement, params = series_statement(self.tables, query)
+        curs.execute(statement, params)
+        series = [row["document"] for row in curs.fetchall()]
+        if not series:
+            return []
+        curs.execute(self.select_detached, ([s["id"] for s in series],))
+        detached: dict[str, set[int]] = {}
+        for row in curs.fetchall():
+            detached.setdefault(row["series_id"], set()).add(row["original_start_time"])
+        return expanded(series, detached, window, after, query.limit + 1)
+
+    def _virtual(self, curs: Cursor[DictRow], appointment_id: str) -> Document | None:
+        parsed = parse_occurrence_id(appointment_id)
+        if parsed is None:
+            return None
+        series_id, start = parsed
+        curs.execute(self.select_one, (series_id,))
+        row = curs.fetchone()
+        if row is None:
+            return None
+        occurrence = virtual_occurrence(row["document"], start)
+        return None if occurrence is None else ordered_document(occurrence)
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """A few quick looks first, then the library's ``TrackingRecorder.wait``:
@@ -179,9 +231,12 @@ class AppointmentsView(PostgresTrackingRecorder):
             return None
         curs.execute(self.select_keyset, (starting_after,))
         row: dict[str, Any] | None = curs.fetchone()
-        if row is None:
+        if row is not None:
+            return Keyset(row["start_time"], row["id"])
+        occurrence = self._virtual(curs, starting_after)
+        if occurrence is None:
             raise UnknownCursor(starting_after)
-        return Keyset(row["start_time"], row["id"])
+        return Keyset(occurrence["start_time"], occurrence["id"])
 
 
 @contextmanager

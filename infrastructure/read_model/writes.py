@@ -41,6 +41,10 @@ APPOINTMENT_COLUMNS: Columns = (
     ("end_time", "bigint"),
     ("created_at", "bigint"),
     ("last_updated_at", "bigint"),
+    ("is_series", "boolean"),
+    ("series_last_end", "bigint"),
+    ("series_id", "text"),
+    ("original_start_time", "bigint"),
 )
 ATTENDEE_COLUMNS: Columns = (
     ("appointment_id", "text"),

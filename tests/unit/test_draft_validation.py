@@ -217,10 +217,46 @@ REFUSED: list[Any] = [
         id="location-on-video-call",
     ),
     pytest.param(
-        {"recurring": {"is_recurring": True, "rule": "FREQ=DAILY", "timezone": "UTC"}},
+        {
+            "recurring": {
+                "is_recurring": True,
+                "rule": "FREQ=DAILY",
+                "timezone": "Mars/Base",
+            }
+        },
+        InvalidAppointment,
+        "recurring.timezone",
+        id="unknown-time-zone",
+    ),
+    pytest.param(
+        {"recurring": {"is_recurring": True, "timezone": "UTC"}},
+        MissingParameter,
+        "recurring.rule",
+        id="series-without-rule",
+    ),
+    pytest.param(
+        {"recurring": {"is_recurring": True, "rule": "FREQ=DAILY"}},
+        MissingParameter,
+        "recurring.timezone",
+        id="series-without-time-zone",
+    ),
+    pytest.param(
+        {"recurring": {"is_recurring": False, "rule": "FREQ=DAILY"}},
         InvalidAppointment,
         "recurring.is_recurring",
-        id="recurring-not-yet",
+        id="rule-on-a-single-appointment",
+    ),
+    pytest.param(
+        {"recurring": {"is_recurring": True, "rule": "", "timezone": "UTC"}},
+        InvalidAppointment,
+        "recurring.rule",
+        id="empty-rule",
+    ),
+    pytest.param(
+        {"recurring": {"is_recurring": True, "rule": "F", "timezone": "UTC", "x": 1}},
+        InvalidAppointment,
+        "recurring.x",
+        id="unknown-recurring-field",
     ),
 ]
 

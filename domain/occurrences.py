@@ -1,0 +1,34 @@
+"""One occurrence of a series, as the appointment object it is seen as."""
+
+from __future__ import annotations
+
+import copy
+
+from domain.ids import change_log_id, occurrence_id
+from domain.values import Document
+
+
+def occurrence_document(series: Document, original_start_time: int) -> Document:
+    """The series' occurrence that starts at ``original_start_time`` (ms).
+
+    It has every field of an appointment; its ``recurring`` also names its
+    series and original start. Until it changes on its own it has no events,
+    and follows every change of its series.
+    """
+    duration = series["end_time"] - series["start_time"]
+    identifier = occurrence_id(series["id"], original_start_time)
+    recurring = {
+        "is_recurring": True,
+        "rule": series["recurring"]["rule"],
+        "timezone": series["recurring"]["timezone"],
+        "series": series["id"],
+        "original_start_time": original_start_time,
+    }
+    return {
+        **copy.deepcopy(series),
+        "id": identifier,
+        "recurring": recurring,
+        "start_time": original_start_time,
+        "end_time": original_start_time + duration,
+        "change_log": change_log_id(identifier),
+    }

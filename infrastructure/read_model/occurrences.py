@@ -1,0 +1,85 @@
+"""Occurrences of series in a list window, expanded on read, never stored.
+
+A series is one row; its occurrences in the window are computed from its rule
+(``application.recurrence``) and merged with the stored rows in list order.
+Occurrences with a history of their own are stored rows and are not expanded
+again. Infinite series are never materialised: expansion stops at the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from application.recurrence import Series
+from domain.ids import occurrence_id
+from domain.occurrences import occurrence_document
+from domain.values import Document
+from infrastructure.read_model.listing import Keyset
+
+
+@dataclass(frozen=True, order=True)
+class Listed:
+    """One list entry, ordered by ``(start_time, id)`` (ids compare byte-wise)."""
+
+    start_time: int
+    id: str
+    source: Document = field(compare=False)
+    virtual: bool = field(default=False, compare=False)
+
+    def document(self) -> Document:
+        if self.virtual:
+            return occurrence_document(self.source, self.start_time)
+        return self.source
+
+
+def stored(documents: Iterable[Document]) -> list[Listed]:
+    return [Listed(d["start_time"], d["id"], d) for d in documents]
+
+
+def expanded(
+    series: Iterable[Document],
+    detached: Mapping[str, set[int]],
+    window: tuple[int | None, int],
+    after: Keyset | None,
+    limit: int,
+) -> list[Listed]:
+    """At most ``limit`` occurrences of each series in the window, after ``after``."""
+    entries: list[Listed] = []
+    for document in series:
+        skip = detached.get(document["id"], set())
+        occurrences = occurrences_of(document, window, after, skip)
+        entries.extend(
+            entry for _, entry in zip(range(limit), occurrences, strict=False)
+        )
+    return entries
+
+
+def occurrences_of(
+    series: Document,
+    window: tuple[int | None, int],
+    after: Keyset | None,
+    skip: set[int],
+) -> Iterator[Listed]:
+    gte, lt = window
+    for start in Series.of(series).starts_between(gte, lt):
+        identifier = occurrence_id(series["id"], start)
+        if start in skip or (after and (start, identifier) <= after.key()):
+            continue
+        yield Listed(start, identifier, series, virtual=True)
+
+
+def first_page(entries: Iterable[Listed], limit: int) -> tuple[list[Document], bool]:
+    """The first ``limit`` entries in list order, and whether more follow."""
+    ordered = sorted(entries)
+    return [entry.document() for entry in ordered[:limit]], len(ordered) > limit
+
+
+def virtual_occurrence(series: Document, start: int) -> Document | None:
+    """The occurrence of ``series`` starting at ``start``, if its rule has one."""
+    recurring = series["recurring"]
+    if not recurring.get("is_recurring") or "series" in recurring:
+        return None
+    if not Series.of(series).has_start(start):
+        return None
+    return occurrence_document(series, start)
