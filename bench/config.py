@@ -28,6 +28,7 @@ class BenchConfig:
     pool_size: int = 5
     read_your_writes_timeout: float = 5.0
     load_processes: int = 1
+    rounds: int = 1
     retrieve_ids: int = 10_000
     list_windows: int = 2_000
     database_url: str | None = None
@@ -55,7 +56,7 @@ PROFILES = {
     ),
     "full": BenchConfig(
         "full", appointments=100_000, extra_events=400_000, hosts=1_000,
-        seed_threads=4, duration=15.0, warmup=3.0,
+        seed_threads=4, duration=10.0, warmup=2.0, rounds=3,
     ),
 }  # fmt: skip
 
@@ -73,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="uvicorn workers (service, baseline)")
     p.add_argument("--pool-size", type=int, help="database pool size (both)")
     p.add_argument("--load-processes", type=int, help="load-generating processes")
+    p.add_argument("--rounds", type=int, help="paired rounds (figures: medians)")
     p.add_argument("--database-url", help="a server to create the database on")
     p.add_argument("--output", type=Path, help="the JSON report's path")
     p.add_argument("--keep-database", action="store_true", default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -64,3 +65,26 @@ def ratio(numerator: float, denominator: float) -> float:
     if denominator <= 0:
         return 0.0
     return round(numerator / denominator, 3)
+
+
+def median_result(results: Sequence[LoadResult]) -> LoadResult:
+    """Several rounds of one phase as one: the median of each figure, the
+    sum of requests, seconds and failures."""
+    if len(results) == 1:
+        return results[0]
+    failures: dict[str, int] = {}
+    for result in results:
+        for status, count in result.failures.items():
+            failures[status] = failures.get(status, 0) + count
+    return LoadResult(
+        scenario=results[0].scenario,
+        concurrency=results[0].concurrency,
+        seconds=round(sum(r.seconds for r in results), 3),
+        ok=sum(r.ok for r in results),
+        per_s=statistics.median(r.per_s for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p90_ms=statistics.median(r.p90_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        max_ms=max(r.max_ms for r in results),
+        failures=failures,
+    )

@@ -1,0 +1,156 @@
+"""The measured phases, with the service and the baselines both running.
+
+Each service phase is paired with its baseline, run back to back (in
+alternating order from round to round), so a noisy neighbour on this
+machine weighs on both sides of a ratio alike; with several rounds each
+figure is the median of its rounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from bench.baseline.schema import copy_from_read_model
+from bench.dblimit import DbLimit, locked_inserts
+from bench.lag import LagProbe, LagResult, LagTables
+from bench.memory import PeakMemory
+from bench.profiling import recording
+from bench.servers import (
+    Server,
+    baseline_command,
+    clean_environment,
+    free_port,
+    running,
+    service_command,
+)
+from bench.session import Session, Step
+from infrastructure.read_model.tables import APPOINTMENTS
+
+Pair = tuple[Step, Step | None]
+"""A service step and the baseline step it is compared with."""
+
+
+@dataclass(frozen=True)
+class Servers:
+    service: Server
+    baseline: Server
+    memory: PeakMemory
+
+
+@dataclass(frozen=True)
+class Measurements:
+    lag: LagResult
+    db_limit: DbLimit
+    peak_rss_mb: float
+    peak_rss_mb_largest_process: float
+
+
+def paired(name: str, scenario: str, concurrency: int) -> Pair:
+    return Step(name, scenario, concurrency), Step(
+        "crud_" + name, scenario, concurrency
+    )
+
+
+def pairs(session: Session) -> list[Pair]:
+    c = session.config
+    read, latency = c.read_concurrency, c.latency_concurrency
+    planned: list[Pair] = [
+        paired("retrieve", "retrieve", read),
+        (Step("constant", "retrieve", read, "/v1/constant"), None),
+        paired("list_latency", "list", latency),
+        paired("list_load", "list", read),
+    ]
+    planned += [paired(f"create_c{n}", "create", n) for n in c.create_concurrencies]
+    return planned
+
+
+def run_round(session: Session, servers: Servers, number: int) -> None:
+    session.console.print(f"[bold]round {number + 1}[/] of {session.config.rounds}")
+    for service_step, baseline_step in pairs(session):
+        if baseline_step is None:  # a baseline-only step (the constant document)
+            session.measure(service_step, servers.baseline.base_url)
+            continue
+        ordered = [
+            (service_step, servers.service),
+            (baseline_step, servers.baseline),
+        ]
+        for step, server in ordered if number % 2 == 0 else reversed(ordered):
+            session.measure(step, server.base_url)
+
+
+def lag_under_load(
+    session: Session, servers: Servers, url: str, tables: LagTables
+) -> LagResult:
+    step = Step("lag_create", "create", session.config.lag_concurrency)
+    with LagProbe(url, tables) as probe:
+        session.measure(step, servers.service.base_url)
+    return probe.result()
+
+
+def profiled(session: Session, servers: Servers) -> None:
+    """Extra phases under py-spy; collapsed stacks in ``profiles/``."""
+    folder = session.run_dir / "profiles"
+    folder.mkdir(exist_ok=True)
+    c = session.config
+    seconds = c.warmup + c.duration
+    plans = (
+        ("create_cpu", "create", c.lag_concurrency, False),
+        ("create_wall", "create", c.lag_concurrency, True),
+        ("retrieve_cpu", "retrieve", c.read_concurrency, False),
+        ("list_cpu", "list", c.read_concurrency, False),
+    )
+    for name, scenario, concurrency, idle in plans:
+        with recording(servers.service.pid, seconds, folder / f"{name}.txt", idle=idle):
+            session.measure(
+                Step(f"profiled_{name}", scenario, concurrency),
+                servers.service.base_url,
+            )
+
+
+@contextmanager
+def both_servers(session: Session, url: str) -> Iterator[Servers]:
+    c = session.config
+    service_port, baseline_port = free_port(), free_port()
+    service_env = clean_environment(
+        APPOINTMENTS_DATABASE_URL=url,
+        APPOINTMENTS_DATABASE_POOL_SIZE=str(c.pool_size),
+        APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(c.read_your_writes_timeout),
+    )
+    baseline_env = clean_environment(
+        BENCH_CRUD_DATABASE_URL=url, BENCH_CRUD_POOL_SIZE=str(c.pool_size)
+    )
+    logs = session.run_dir
+    with (
+        running(service_command(service_port, c.workers), service_port, service_env,
+                logs / "service.log", ready_path="/readyz") as service,
+        running(baseline_command(baseline_port, c.workers), baseline_port,
+                baseline_env, logs / "baseline.log") as baseline,
+        PeakMemory(service.pid) as memory,
+    ):  # fmt: skip
+        yield Servers(service, baseline, memory)
+
+
+def measure(session: Session, url: str, tables: LagTables) -> Measurements:
+    copied = copy_from_read_model(url, tables.schema, APPOINTMENTS)
+    session.console.print(
+        f"CRUD baseline over {copied:,} appointments copied from the read model"
+    )
+    c = session.config
+    with both_servers(session, url) as servers:
+        for number in range(c.rounds):
+            run_round(session, servers, number)
+        lag = lag_under_load(session, servers, url, tables)
+        session.console.print("[bold]database limit[/] (locked single-row inserts)")
+        db_limit = locked_inserts(
+            url, c.db_limit_concurrency, c.duration, session.run_dir
+        )
+        if c.py_spy:
+            profiled(session, servers)
+    return Measurements(
+        lag=lag,
+        db_limit=db_limit,
+        peak_rss_mb=servers.memory.peak_total_mb,
+        peak_rss_mb_largest_process=servers.memory.peak_process_mb,
+    )
