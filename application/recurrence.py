@@ -81,6 +81,7 @@ class Series:
 def parse_rule(text: str, *, start_time: int, zone: ZoneInfo) -> rrule:
     """The rule's occurrences from ``start_time`` in ``zone``; 400 if unusable."""
     parts = rule_parts(text)
+    check_bounds(parts)
     dtstart = datetime.fromtimestamp(start_time / 1000, tz=UTC).astimezone(zone)
     try:
         rule = rrulestr(text, dtstart=dtstart)
@@ -92,7 +93,6 @@ def parse_rule(text: str, *, start_time: int, zone: ZoneInfo) -> rrule:
         raise InvalidAppointment(
             "'recurring.rule' must have FREQ=DAILY, WEEKLY or MONTHLY.", RULE_PARAM
         )
-    check_bounds(parts)
     return rule
 
 
