@@ -9,13 +9,20 @@ from psycopg.sql import SQL
 from typer.testing import CliRunner
 
 from api.cli import cli
+from application.service import AppointmentsApplication
+from infrastructure.audit.findings import Check
+from infrastructure.audit.verify import StoreVerifier
 from infrastructure.bootstrap import Container
 from tests.integration.audit.helpers import (
+    events_table,
     execute,
     hashes_table,
+    problems,
     project,
     write_history,
 )
+
+COMPRESSING = {"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
 
 
 def test_a_clean_store_verifies_and_exits_zero(
@@ -82,3 +89,26 @@ def test_every_recorded_hash_follows_the_documented_encoding(
 
 def field(data: bytes) -> bytes:
     return struct.pack(">i", len(data)) + data
+
+
+def test_the_chain_covers_the_stored_bytes_whatever_the_mapper_made_of_them(
+    container: Container,
+) -> None:
+    """Compressed here; encrypted at rest later: the chain needs no key."""
+    compressing = AppointmentsApplication({**container.env, **COMPRESSING})
+    try:
+        appointment_id = write_history(compressing, changes=2)
+        verifier = StoreVerifier(compressing, container.read_model)
+        assert verifier.verify().ok
+        execute(
+            container,
+            SQL(
+                "UPDATE {} SET state = state || '\\x00'::bytea "
+                "WHERE originator_id = %s AND originator_version = 2"
+            ).format(events_table(container)),
+            appointment_id,
+        )
+
+        assert (appointment_id, 2, Check.HASH_MISMATCH) in problems(verifier.verify())
+    finally:
+        compressing.close()
