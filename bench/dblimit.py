@@ -73,11 +73,12 @@ def with_pgbench(
         url,
     ]
     completed = subprocess.run(
-        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
     )
     match = TPS.search(completed.stdout)
-    if match is None:
-        raise RuntimeError(f"pgbench printed no tps: {completed.stdout[-500:]}")
+    if completed.returncode != 0 or match is None:
+        errors = completed.stderr.strip().splitlines()[:3]
+        raise RuntimeError(f"pgbench failed: {' | '.join(errors)}")
     return round(float(match.group(1)), 1)
 
 

@@ -142,12 +142,10 @@ def measure(session: Session, url: str, tables: LagTables) -> Measurements:
         for number in range(c.rounds):
             run_round(session, servers, number)
         lag = lag_under_load(session, servers, url, tables)
-        session.console.print("[bold]database limit[/] (locked single-row inserts)")
-        db_limit = locked_inserts(
-            url, c.db_limit_concurrency, c.duration, session.run_dir
-        )
         if c.py_spy:
             profiled(session, servers)
+    session.console.print("[bold]database limit[/] (locked single-row inserts)")
+    db_limit = locked_inserts(url, c.db_limit_concurrency, c.duration, session.run_dir)
     return Measurements(
         lag=lag,
         db_limit=db_limit,
