@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 
 class ApplicationError(Exception):
     def __init__(self, message: str, param: str | None = None) -> None:
@@ -48,3 +53,13 @@ class WriteContention(ApplicationError):
             f"Appointment {appointment_id} changed {attempts} times while this "
             "change was being applied; try again."
         )
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """The store's connection failures, as the application's own error."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DatabaseUnavailable(detail) from error

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     Recording,
 )
 from eventsourcing.utils import EnvType
@@ -22,6 +19,7 @@ from application.errors import (
     VersionMismatch,
     VersionNotFound,
     WriteContention,
+    database_errors,
 )
 from application.feed import FeedPage, build_page
 from application.ports import (
@@ -279,7 +277,7 @@ class AppointmentsApplication(Application[str]):
 
     def feed(self, *, after: int, limit: int) -> FeedPage:
         """Events after feed position ``after``, in the order they were recorded."""
-        with self._database_errors():
+        with database_errors():
             notifications = self.recorder.select_notifications(
                 start=after + 1, limit=limit + 1
             )
@@ -287,13 +285,13 @@ class AppointmentsApplication(Application[str]):
 
     def head_position(self) -> int:
         """The newest feed position in the event store (0 when empty)."""
-        with self._database_errors():
+        with database_errors():
             return self.recorder.max_notification_id() or 0
 
     def events_of(self, appointment_id: str) -> list[Appointment.Event]:
         if not is_appointment_id(appointment_id):
             raise AppointmentNotFound(appointment_id)
-        with self._database_errors():
+        with database_errors():
             events = [
                 e
                 for e in self.events.get(appointment_id)
@@ -388,7 +386,7 @@ class AppointmentsApplication(Application[str]):
         """Record a new appointment (first) and any others changed with it;
         never leave the new meeting orphaned on failure."""
         try:
-            with self._database_errors():
+            with database_errors():
                 return self.save(*appointments, video_meeting=meeting)
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
@@ -400,14 +398,14 @@ class AppointmentsApplication(Application[str]):
     def _save(
         self, appointment: Appointment, **kwargs: Any
     ) -> Sequence[Recording[str]]:
-        with self._database_errors():
+        with database_errors():
             return self.save(appointment, **kwargs)
 
     def _load(self, appointment_id: str) -> Appointment:
         if not is_appointment_id(appointment_id):
             raise AppointmentNotFound(appointment_id)
         try:
-            with self._database_errors():
+            with database_errors():
                 appointment: Appointment = self.repository.get(appointment_id)
         except AggregateNotFoundError:
             raise AppointmentNotFound(appointment_id) from None
@@ -423,11 +421,3 @@ class AppointmentsApplication(Application[str]):
     ) -> Written:
         position = recordings[-1].notification.id if recordings else None
         return Written(dict(appointment.document), appointment.version, position)
-
-    @staticmethod
-    @contextmanager
-    def _database_errors() -> Iterator[None]:
-        try:
-            yield
-        except (OperationalError, InterfaceError) as error:
-            raise DatabaseUnavailable(str(error).splitlines()[0]) from error

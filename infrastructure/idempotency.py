@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from application.errors import database_errors
 from application.idempotency import (
     KEY_LIFETIME_HOURS,
     Claim,
@@ -23,7 +24,7 @@ class PostgresIdempotencyStore:
     def __init__(self, datastore: PostgresDatastore, table: str) -> None:
         self.datastore = datastore
         self.table = Identifier(datastore.schema, table)
-        with self.datastore.transaction(commit=True) as curs:
+        with database_errors(), self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {t} ("
@@ -37,7 +38,7 @@ class PostgresIdempotencyStore:
             )
 
     def claim(self, key: str, fingerprint: str) -> Claim:
-        with self.datastore.transaction(commit=True) as curs:
+        with database_errors(), self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL(
                     "DELETE FROM {t} WHERE key = %s AND claimed_at < now() - "
@@ -57,7 +58,7 @@ class PostgresIdempotencyStore:
             return self._existing(curs, key, fingerprint)
 
     def complete(self, key: str, response: StoredResponse) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        with database_errors(), self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL(
                     "UPDATE {t} SET status = %s, body = %s, headers = %s WHERE key = %s"
@@ -71,7 +72,7 @@ class PostgresIdempotencyStore:
             )
 
     def release(self, key: str) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        with database_errors(), self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL("DELETE FROM {t} WHERE key = %s AND status IS NULL").format(
                     t=self.table

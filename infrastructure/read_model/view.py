@@ -3,15 +3,12 @@ the ``ReadModel`` port that retrieve and list read from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from time import monotonic, sleep
 from typing import Any
 
 from eventsourcing.persistence import (
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     Tracking,
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -19,7 +16,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.errors import DatabaseUnavailable
+from application.errors import database_errors
 from application.queries import AppointmentState, ListQuery, Page, UnknownCursor
 from application.service import AppointmentsApplication
 from domain.appointment import Appointment
@@ -237,13 +234,3 @@ class AppointmentsView(PostgresTrackingRecorder):
         if occurrence is None:
             raise UnknownCursor(starting_after)
         return Keyset(occurrence["start_time"], occurrence["id"])
-
-
-@contextmanager
-def database_errors() -> Iterator[None]:
-    """The library's connection failures, as the application's own error."""
-    try:
-        yield
-    except (OperationalError, InterfaceError) as error:
-        detail = (str(error).splitlines() or [type(error).__name__])[0]
-        raise DatabaseUnavailable(detail) from error
