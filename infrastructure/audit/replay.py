@@ -15,6 +15,9 @@ from domain.values import Document
 from infrastructure.audit.findings import Check, Finding
 from infrastructure.audit.links import StoredLink
 
+DECODE_ERRORS = (ValueError, KeyError, TypeError, TopicError)
+"""What decoding (and upcasting) a rewritten payload can raise."""
+
 FOLD_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
 """What evolving a document can raise when events were swapped or rewritten."""
 
@@ -40,7 +43,7 @@ def decode(
             continue
         try:
             event = mapper.to_domain_event(link.event)
-        except (ValueError, TopicError) as error:
+        except DECODE_ERRORS as error:
             findings.append(undecodable(link, str(error).splitlines()[0]))
             continue
         if isinstance(event, Appointment.Event):
