@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
-from eventsourcing.persistence import InterfaceError, OperationalError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from application.errors import ApplicationError
+from application.errors import ApplicationError, database_errors
 from application.queries import AppointmentState
 from domain.values import Document
 from infrastructure.audit.findings import VerifyReport
@@ -81,11 +80,10 @@ def opened_container() -> Iterator[Container]:
 @contextmanager
 def one_line_errors() -> Iterator[None]:
     try:
-        yield
+        with database_errors():
+            yield
     except ApplicationError as error:
         fail(error.message)
-    except (OperationalError, InterfaceError) as error:
-        fail(f"the database is unavailable: {str(error).splitlines()[0]}")
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:

@@ -56,12 +56,13 @@ class StoreVerifier:
     def verify(self, on_progress: Progress | None = None) -> VerifyReport:
         view_position = self.view.position()
         ids = sorted(self.store.appointment_ids() | read_model_ids(self.view))
+        report_progress = on_progress or (lambda done, total: None)
+        report_progress(0, len(ids))
         tally = Tally()
         for start in range(0, len(ids), self.batch_size):
             batch = ids[start : start + self.batch_size]
             self.verify_batch(batch, view_position, tally)
-            if on_progress is not None:
-                on_progress(start + len(batch), len(ids))
+            report_progress(start + len(batch), len(ids))
         return VerifyReport(
             appointments=len(ids),
             events=tally.events,
