@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,14 +22,12 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from application.errors import ApplicationError, database_errors
+from api.cli_support import fail, opened_container
 from application.queries import AppointmentState
 from domain.values import Document
 from infrastructure.audit.findings import VerifyReport
 from infrastructure.audit.verify import DEFAULT_BATCH_SIZE, StoreVerifier
 from infrastructure.audit.verify import Progress as OnProgress
-from infrastructure.bootstrap import Container, bootstrap
-from infrastructure.settings import SettingsError, load_settings
 
 SHOW = "show"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,38 +55,6 @@ audit_cli = typer.Typer(
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
-
-
-def make_container() -> Container:
-    return bootstrap(load_settings())
-
-
-@contextmanager
-def opened_container() -> Iterator[Container]:
-    """The container (projections not started); failures as one line on stderr."""
-    try:
-        container = make_container()
-    except SettingsError as error:
-        fail(str(error), code=2)
-    try:
-        with one_line_errors():
-            yield container
-    finally:
-        container.close()
-
-
-@contextmanager
-def one_line_errors() -> Iterator[None]:
-    try:
-        with database_errors():
-            yield
-    except ApplicationError as error:
-        fail(error.message)
-
-
-def fail(message: str, *, code: int = 1) -> NoReturn:
-    typer.echo(f"appointments: {message}", err=True)
-    raise typer.Exit(code=code)
 
 
 # --- audit APPOINTMENT_ID ----------------------------------------------------------

@@ -23,37 +23,20 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from infrastructure.bootstrap import Container, bootstrap
+from api.cli_support import opened_container
+from infrastructure.bootstrap import Container
 from infrastructure.read_model.rebuild import (
     DEFAULT_REBUILD_BATCH,
     RebuildInProgress,
     RebuildProgress,
 )
 from infrastructure.read_model.supervisor import UnknownProjection
-from infrastructure.settings import SettingsError, load_settings
 
 projections_cli = typer.Typer(
     help="Inspect and rebuild the read-model projections.", no_args_is_help=True
 )
 
 FAILURE_CHECK_SECONDS = 0.5
-
-
-def make_container() -> Container:
-    return bootstrap(load_settings())
-
-
-@contextmanager
-def opened_container() -> Iterator[Container]:
-    try:
-        container = make_container()
-    except SettingsError as error:
-        typer.echo(f"appointments: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    try:
-        yield container
-    finally:
-        container.close()
 
 
 def worker() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from api import cli_audit
+from api import cli_support
 from application.service import AppointmentsApplication
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import Settings
@@ -18,7 +18,7 @@ def cli_on_test_schema(
 ) -> CliRunner:
     """The CLI, building its containers on this test's schema."""
     monkeypatch.setattr(
-        cli_audit, "make_container", lambda: bootstrap(settings, schema=schema)
+        cli_support, "make_container", lambda: bootstrap(settings, schema=schema)
     )
     return CliRunner()
 

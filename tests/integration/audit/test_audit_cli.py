@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api import cli_audit
+from api import cli_support
 from api.app import create_app
 from api.cli import cli
 from application.service import AppointmentsApplication
@@ -198,7 +198,7 @@ def test_an_invalid_setting_is_one_line_and_exit_two(
     def broken() -> Container:
         raise SettingsError("APPOINTMENTS_DATABASE_URL: cannot connect")
 
-    monkeypatch.setattr(cli_audit, "make_container", broken)
+    monkeypatch.setattr(cli_support, "make_container", broken)
 
     for command in (["audit", "verify"], ["audit", new_appointment_id()]):
         result = CliRunner().invoke(cli, command)

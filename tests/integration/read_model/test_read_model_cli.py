@@ -15,7 +15,7 @@ import pytest
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
-from api import cli_projections
+from api import cli_support
 from api.cli import cli
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.read_model.runner import leader_key
@@ -39,7 +39,7 @@ def cli_on_test_schema(
 ) -> CliRunner:
     """The CLI, building its containers on this test's schema."""
     monkeypatch.setattr(
-        cli_projections, "make_container", lambda: bootstrap(settings, schema=schema)
+        cli_support, "make_container", lambda: bootstrap(settings, schema=schema)
     )
     return CliRunner()
 
