@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.errors import MAPPED_ERRORS, ApiError, conflict, from_domain
 from application.idempotency import (
@@ -16,10 +18,24 @@ from application.idempotency import (
     IdempotencyStore,
     StoredResponse,
 )
+from infrastructure.bootstrap import Container
 
 BUSY_WAIT_SECONDS = 10.0
 BUSY_POLL_SECONDS = 0.05
 REPLAYED_HEADERS = ("ETag", "Location")
+
+
+def once(
+    container: Container,
+    request: Request,
+    key: str | None,
+    body: BaseModel,
+    run: Callable[[], JSONResponse],
+) -> JSONResponse:
+    """Run a write route's command at most once for its ``Idempotency-Key``."""
+    sent = body.model_dump(mode="json", exclude_unset=True)
+    request_fingerprint = fingerprint(request.method, request.url.path, sent)
+    return run_once(container.idempotency, key, request_fingerprint, run)
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:

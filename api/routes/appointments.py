@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api import responses
 from api.dependencies import ContainerDep, IdempotencyKey, IfMatch, NoQuery, only_query
 from api.errors import invalid, not_found
-from api.idempotent import fingerprint, run_once
+from api.idempotent import once
 from api.models import (
     AppointmentCreate,
     AppointmentList,
@@ -65,9 +65,7 @@ def create_appointment(
         location = f"/v1/appointments/{result.document['id']}"
         return written(container, result, status=201, headers={"Location": location})
 
-    body_json = body.model_dump(mode="json", exclude_unset=True)
-    request_fingerprint = fingerprint("POST", request.url.path, body_json)
-    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+    return once(container, request, idempotency_key, body, run)
 
 
 @router.get(
@@ -122,9 +120,7 @@ def _update(
         )
         return written(container, result)
 
-    body_json = body.model_dump(mode="json", exclude_unset=True)
-    request_fingerprint = fingerprint(request.method, request.url.path, body_json)
-    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+    return once(container, request, idempotency_key, body, run)
 
 
 @router.patch(
@@ -187,9 +183,7 @@ def change_status(
         )
         return written(container, result)
 
-    body_json = body.model_dump(mode="json", exclude_unset=True)
-    request_fingerprint = fingerprint("POST", request.url.path, body_json)
-    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+    return once(container, request, idempotency_key, body, run)
 
 
 @router.post(
@@ -222,9 +216,7 @@ def reschedule(
         )
         return written(container, result)
 
-    body_json = body.model_dump(mode="json", exclude_unset=True)
-    request_fingerprint = fingerprint("POST", request.url.path, body_json)
-    return run_once(container.idempotency, idempotency_key, request_fingerprint, run)
+    return once(container, request, idempotency_key, body, run)
 
 
 @router.patch(
