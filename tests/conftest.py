@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +22,19 @@ TEST_DATABASE_URL = "APPOINTMENTS_TEST_DATABASE_URL"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """``APPOINTMENTS_TEST_DATABASE_URL``, or a throwaway embedded server."""
+def database_url() -> str:
+    """``APPOINTMENTS_TEST_DATABASE_URL``, or a throwaway embedded server.
+
+    The server's data lives outside pytest's temporary folders: pytest deletes
+    older sessions' folders when a new session starts, and PostgreSQL shuts
+    down when its data directory disappears under it.
+    """
     url = os.environ.get(TEST_DATABASE_URL)
     if url:
         return url
-    data_dir: Path = tmp_path_factory.mktemp("embedded-postgres")
+    data_dir = Path(tempfile.mkdtemp(prefix="appointments-test-postgres-"))
+    # Registered first, so it runs last: after pgserver has stopped the server.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     return start_embedded(data_dir, delete_on_exit=True)
 
 
