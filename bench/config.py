@@ -29,6 +29,7 @@ class BenchConfig:
     read_your_writes_timeout: float = 5.0
     load_processes: int = 1
     rounds: int = 1
+    rebuild_batch: int = 1_000
     retrieve_ids: int = 10_000
     list_windows: int = 2_000
     database_url: str | None = None
@@ -75,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pool-size", type=int, help="database pool size (both)")
     p.add_argument("--load-processes", type=int, help="load-generating processes")
     p.add_argument("--rounds", type=int, help="paired rounds (figures: medians)")
+    p.add_argument("--rebuild-batch", type=int, help="events per rebuild batch")
     p.add_argument("--database-url", help="a server to create the database on")
     p.add_argument("--output", type=Path, help="the JSON report's path")
     p.add_argument("--keep-database", action="store_true", default=None)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SAMPLES_PER_SECOND = 200
+SAMPLES_PER_SECOND = 100
 
 
 def py_spy() -> str | None:

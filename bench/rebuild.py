@@ -14,8 +14,6 @@ from rich.progress import Progress
 
 from infrastructure.bootstrap import Container
 
-REBUILD_BATCH = 1000
-
 
 @dataclass(frozen=True)
 class Rebuilt:
@@ -40,7 +38,11 @@ def pyinstrument_to(path: Path) -> Iterator[None]:
 
 
 def timed_rebuild(
-    container: Container, bar: Progress, profile_to: Path | None = None
+    container: Container,
+    bar: Progress,
+    *,
+    batch_size: int,
+    profile_to: Path | None = None,
 ) -> Rebuilt:
     events = container.app.head_position()
     task = bar.add_task("rebuild", total=max(events, 1))
@@ -53,7 +55,7 @@ def timed_rebuild(
     profiling = pyinstrument_to(profile_to) if profile_to else nullcontext()
     started = perf_counter()
     with profiling:
-        container.projections.rebuild(batch_size=REBUILD_BATCH, on_progress=on_progress)
+        container.projections.rebuild(batch_size=batch_size, on_progress=on_progress)
     seconds = perf_counter() - started
     replay_seconds = (replayed_at[0] or perf_counter()) - started
     return Rebuilt(

@@ -34,7 +34,10 @@ def prepare_store(session: Session, url: str) -> tuple[Seeded, Rebuilt, LagTable
             )
             profile_to = session.run_dir / "rebuild-pyinstrument.txt"
             rebuilt = timed_rebuild(
-                container, bar, profile_to if config.profile_rebuild else None
+                container,
+                bar,
+                batch_size=config.rebuild_batch,
+                profile_to=profile_to if config.profile_rebuild else None,
             )
         tables = lag_tables(container)
     finally:
