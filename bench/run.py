@@ -31,6 +31,8 @@ from bench.measure import measure
 from bench.session import Session
 from bench.store import prepare_store, write_workload
 
+SERVICE_CODE = ("api", "application", "domain", "infrastructure")
+
 
 def context(config: BenchConfig, server_url: str, url: str) -> dict[str, Any]:
     with psycopg.connect(url) as conn:
@@ -49,15 +51,23 @@ def context(config: BenchConfig, server_url: str, url: str) -> dict[str, Any]:
     }
 
 
-def git_commit() -> str:
+def git(*args: str) -> str:
     completed = subprocess.run(
-        ["git", "rev-parse", "HEAD"],
+        ["git", *args],
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parent,
     )
-    return completed.stdout.strip()
+    return completed.stdout.strip() if completed.returncode == 0 else ""
+
+
+def git_commit() -> str:
+    """The measured commit (``BENCH_GIT_COMMIT`` outside a git checkout), with
+    ``+dirty`` when the service's code has uncommitted changes."""
+    commit = git("rev-parse", "HEAD") or os.environ.get("BENCH_GIT_COMMIT", "")
+    changed = git("status", "--porcelain", "--", *SERVICE_CODE)
+    return commit + ("+dirty" if changed else "")
 
 
 def run(session: Session, server_url: str, url: str) -> dict[str, Any]:
