@@ -149,6 +149,7 @@ class ProjectionWorker:
 
     def _lead(self) -> None:
         self._active.set()
+        self.projection.view.projecting_here.set()
         try:
             channel = self.feed.recorder.channel_name
             with NewEventsSignal(self.database_url, channel) as signal:
@@ -157,6 +158,7 @@ class ProjectionWorker:
                     self.lock.confirm()
                     self._wait_for_new_events(signal)
         finally:
+            self.projection.view.projecting_here.clear()
             self._active.clear()
             self.lock.release()
 

@@ -3,6 +3,7 @@ the ``ReadModel`` port that retrieve and list read from."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from time import monotonic, sleep
 from typing import Any
@@ -41,6 +42,9 @@ from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
 
 TRACKING_TABLE = "appointments_tracking"
+
+RECHECK_SECONDS = 0.5
+"""How often a writer woken by local batches still reads the tracking table."""
 
 QUICK_LOOKS = (0.002, 0.004, 0.008, 0.016, 0.032)
 """Pauses (seconds) between the first looks at the tracking table in wait_for."""
@@ -82,6 +86,11 @@ class AppointmentsView(PostgresTrackingRecorder):
             "DO UPDATE SET notification_id = t.notification_id "
             "RETURNING notification_id"
         ).format(tracking=tracking)
+        self._applied = threading.Condition()
+        self._applied_position = 0
+        self.projecting_here = threading.Event()
+        """Set while this process's runner leads: then ``wait_for`` is woken by
+        each committed batch instead of polling the tracking table."""
         self.select_one = SQL(
             "SELECT document, version FROM {table} WHERE id = %s"
         ).format(table=self.tables.appointments)
@@ -104,7 +113,15 @@ class AppointmentsView(PostgresTrackingRecorder):
         """Apply the events not yet applied, and record ``tracking``, in one
         transaction; return the view's position afterwards."""
         with self.datastore.transaction(commit=True) as curs:
-            return self.apply_in(curs, events, tracking)
+            position = self.apply_in(curs, events, tracking)
+        self._announce(position)
+        return position
+
+    def _announce(self, position: int) -> None:
+        """Wake this process's writers waiting for ``position`` (committed)."""
+        with self._applied:
+            self._applied_position = max(self._applied_position, position)
+            self._applied.notify_all()
 
     def apply_in(
         self,
@@ -198,9 +215,14 @@ class AppointmentsView(PostgresTrackingRecorder):
         return None if occurrence is None else ordered_document(occurrence)
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """A few quick looks first, then the library's ``TrackingRecorder.wait``:
-        its first pause is 100 ms, while a running projection usually applies a
-        write within a few milliseconds, and every API write waits here."""
+        """Whether the view has processed ``position`` within ``timeout``.
+
+        When this process's runner leads, each committed batch wakes the
+        waiters: no polling. Otherwise a few quick looks at the tracking table,
+        then the library's ``TrackingRecorder.wait`` (its first pause is 100 ms,
+        while a running projection usually applies a write within a few ms)."""
+        if self.projecting_here.is_set():
+            return self._wait_for_local_runner(position, timeout)
         deadline = monotonic() + timeout
         try:
             with database_errors():
@@ -211,6 +233,28 @@ class AppointmentsView(PostgresTrackingRecorder):
         except TimeoutError:
             return False
         return True
+
+    def _wait_for_local_runner(self, position: int, timeout: float) -> bool:
+        """Woken by this process's batches; the tracking table is read once at
+        first, then every ``RECHECK_SECONDS`` in case a rebuild's swap (which
+        another view applies) moved the position."""
+        deadline = monotonic() + timeout
+        while True:
+            with self._applied:
+                if self._applied_position >= position:
+                    return True
+            with database_errors():
+                if self.has_tracking_id(self.application_name, position):
+                    return True
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return False
+            with self._applied:
+                if self._applied.wait_for(
+                    lambda: self._applied_position >= position,
+                    min(RECHECK_SECONDS, remaining),
+                ):
+                    return True
 
     def _reached_soon(self, position: int, deadline: float) -> bool:
         for pause in QUICK_LOOKS:
