@@ -28,8 +28,14 @@ from bench.servers import (
 from bench.session import Session, Step
 from infrastructure.read_model.tables import APPOINTMENTS
 
-Pair = tuple[Step, Step | None]
-"""A service step and the baseline step it is compared with."""
+
+@dataclass(frozen=True)
+class Pair:
+    """Steps run back to back: one on the service, one on the baselines
+    (either may be absent)."""
+
+    service: Step | None
+    baseline: Step | None
 
 
 @dataclass(frozen=True)
@@ -48,17 +54,17 @@ class Measurements:
 
 
 def paired(name: str, scenario: str, concurrency: int) -> Pair:
-    return Step(name, scenario, concurrency), Step(
-        "crud_" + name, scenario, concurrency
+    return Pair(
+        Step(name, scenario, concurrency), Step("crud_" + name, scenario, concurrency)
     )
 
 
 def pairs(session: Session) -> list[Pair]:
     c = session.config
     read, latency = c.read_concurrency, c.latency_concurrency
-    planned: list[Pair] = [
+    planned = [
         paired("retrieve", "retrieve", read),
-        (Step("constant", "retrieve", read, "/v1/constant"), None),
+        Pair(None, Step("constant", "retrieve", read, "/v1/constant")),
         paired("list_latency", "list", latency),
         paired("list_load", "list", read),
     ]
@@ -67,17 +73,15 @@ def pairs(session: Session) -> list[Pair]:
 
 
 def run_round(session: Session, servers: Servers, number: int) -> None:
+    """Every pair once; odd rounds run the baseline's side first."""
     session.console.print(f"[bold]round {number + 1}[/] of {session.config.rounds}")
-    for service_step, baseline_step in pairs(session):
-        if baseline_step is None:  # a baseline-only step (the constant document)
-            session.measure(service_step, servers.baseline.base_url)
-            continue
-        ordered = [
-            (service_step, servers.service),
-            (baseline_step, servers.baseline),
-        ]
-        for step, server in ordered if number % 2 == 0 else reversed(ordered):
-            session.measure(step, server.base_url)
+    for pair in pairs(session):
+        ordered = [(pair.service, servers.service), (pair.baseline, servers.baseline)]
+        if number % 2:
+            ordered.reverse()
+        for step, server in ordered:
+            if step is not None:
+                session.measure(step, server.base_url)
 
 
 def lag_under_load(

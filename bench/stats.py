@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,10 +81,14 @@ def median_result(results: Sequence[LoadResult]) -> LoadResult:
         concurrency=results[0].concurrency,
         seconds=round(sum(r.seconds for r in results), 3),
         ok=sum(r.ok for r in results),
-        per_s=statistics.median(r.per_s for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        p90_ms=statistics.median(r.p90_ms for r in results),
-        p99_ms=statistics.median(r.p99_ms for r in results),
+        per_s=median(r.per_s for r in results),
+        p50_ms=median(r.p50_ms for r in results),
+        p90_ms=median(r.p90_ms for r in results),
+        p99_ms=median(r.p99_ms for r in results),
         max_ms=max(r.max_ms for r in results),
         failures=failures,
     )
+
+
+def median(values: Iterable[float]) -> float:
+    return round(statistics.median(values), 2)

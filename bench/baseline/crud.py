@@ -29,6 +29,9 @@ SELECT_PAGE = (
 
 
 class AppointmentIn(BaseModel):
+    """The service's create fields and limits, declared again here so the
+    baseline stays what it is while the service's models change."""
+
     model_config = ConfigDict(strict=True, extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
