@@ -85,7 +85,8 @@ def list_statement(
             id=scan.id,
         )
     statement = SQL(
-        "SELECT a.document FROM {source}{where} ORDER BY {time}, {id} LIMIT %s"
+        "SELECT a.document, false AS series "
+        "FROM {source}{where} ORDER BY {time}, {id} LIMIT %s"
     ).format(
         source=scan.source,
         where=where_clause(scan.conditions),
@@ -165,7 +166,7 @@ def series_statement(
                 child=child,
                 column=Identifier(column),
             )
-    statement = SQL("SELECT a.document FROM {source}{where}").format(
+    statement = SQL("SELECT a.document, true AS series FROM {source}{where}").format(
         source=scan.source, where=where_clause(scan.conditions)
     )
     return statement, scan.params
@@ -178,3 +179,13 @@ def detached_statement(tables: ViewTables) -> Composed:
         "SELECT series_id, original_start_time FROM {table} "
         "WHERE series_id = ANY(%s::text[])"
     ).format(table=tables.appointments)
+
+
+def windowed_statement(
+    tables: ViewTables, query: ListQuery, after: Keyset | None
+) -> tuple[Composed, list[Any]]:
+    """A window's page of rows and its candidate series, in one round trip."""
+    page, page_params = list_statement(tables, query, after)
+    series, series_params = series_statement(tables, query)
+    statement = SQL("({page}) UNION ALL ({series})").format(page=page, series=series)
+    return statement, [*page_params, *series_params]

@@ -29,7 +29,7 @@ from infrastructure.read_model.listing import (
     Keyset,
     detached_statement,
     list_statement,
-    series_statement,
+    windowed_statement,
 )
 from infrastructure.read_model.occurrences import (
     Listed,
@@ -172,30 +172,33 @@ class AppointmentsView(PostgresTrackingRecorder):
         return AppointmentState(ordered_document(row["document"]), row["version"])
 
     def list(self, query: ListQuery) -> Page:
-        with database_errors(), self.datastore.transaction() as curs:
+        """One round trip for a page (two with a cursor, three when series
+        have occurrences in the window); no explicit transaction."""
+        with database_errors(), self.datastore.cursor() as curs:
             after = self._keyset(curs, query.starting_after)
-            statement, params = list_statement(self.tables, query, after)
+            if query.start_time_lt is None:
+                statement, params = list_statement(self.tables, query, after)
+            else:
+                statement, params = windowed_statement(self.tables, query, after)
             curs.execute(statement, params)
-            entries = stored(row["document"] for row in curs.fetchall())
-            if query.start_time_lt is not None:
+            rows = curs.fetchall()
+            entries = stored(row["document"] for row in rows if not row["series"])
+            series = [row["document"] for row in rows if row["series"]]
+            if series and query.start_time_lt is not None:
                 window = (query.start_time_gte, query.start_time_lt)
-                entries.extend(self._occurrences(curs, query, window, after))
+                entries.extend(self._occurrences(curs, series, window, after, query))
         documents, has_more = first_page(entries, query.limit)
         return Page([ordered_document(d) for d in documents], has_more)
 
     def _occurrences(
         self,
         curs: Cursor[DictRow],
-        query: ListQuery,
+        series: Sequence[Document],
         window: tuple[int | None, int],
         after: Keyset | None,
+        query: ListQuery,
     ) -> Sequence[Listed]:
-        """The window's occurrences of matching series, without a history."""
-        statement, params = series_statement(self.tables, query)
-        curs.execute(statement, params)
-        series = [row["document"] for row in curs.fetchall()]
-        if not series:
-            return []
+        """The window's occurrences of these series that have no history."""
         curs.execute(self.select_detached, ([s["id"] for s in series],))
         detached: dict[str, set[int]] = {}
         for row in curs.fetchall():
