@@ -133,9 +133,11 @@ class AppointmentsView(PostgresTrackingRecorder):
         if tracking.notification_id <= position:
             return position
         fresh = [p.event for p in events if p.position > position]
-        if fresh:
-            self.save_events(curs, fresh)
-        self._insert_tracking(curs, tracking)
+        # Pipelined: the rows' and the tracking's statements cost one round trip.
+        with curs.connection.pipeline():
+            if fresh:
+                self.save_events(curs, fresh)
+            self._insert_tracking(curs, tracking)
         return tracking.notification_id
 
     def claim_position(self, curs: Cursor[DictRow], application_name: str) -> int:
