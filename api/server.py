@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from api.nodelay import NoDelayH11Protocol
 from infrastructure.bootstrap import resolve_database_url
 from infrastructure.database import check_reachable
 from infrastructure.settings import Settings
@@ -21,6 +22,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayH11Protocol,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )

@@ -51,7 +51,12 @@ def check_reachable(url: str, *, connect_timeout: int = 5) -> None:
 
 
 def ensure_schema(url: str, schema: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
+    """Create ``schema`` once, even when several processes start together."""
+    with psycopg.connect(url) as conn, conn.transaction():
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            (f"schema:{schema}",),
+        )
         conn.execute(
             psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 psycopg.sql.Identifier(schema)

@@ -25,6 +25,10 @@ class PostgresIdempotencyStore:
         self.datastore = datastore
         self.table = Identifier(datastore.schema, table)
         with database_errors(), self.datastore.transaction(commit=True) as curs:
+            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"{datastore.schema}:{table}:ddl",),
+            )
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {t} ("

@@ -19,6 +19,8 @@ from infrastructure.audit.schema import HashChainSchema
 LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
 """Serialises this store's DDL: concurrent start-ups would otherwise race on
 ``CREATE OR REPLACE`` of the hash chain's function and trigger."""
+LOCK_DDL_SESSION = SQL("SELECT pg_advisory_lock(hashtextextended(%s, 0))")
+UNLOCK_DDL_SESSION = SQL("SELECT pg_advisory_unlock(hashtextextended(%s, 0))")
 
 
 class AppointmentsRecorder(PostgresApplicationRecorder):
@@ -56,6 +58,21 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         for name in self.hash_chain.identifiers:
             self.check_identifier_length(name)
         self.sql_create_statements.extend(self.hash_chain.create_statements())
+
+    def create_table(self) -> None:
+        """The library creates its composite type in a transaction of its own,
+        before the tables; concurrent start-ups then collide on the type's
+        name. A session lock, held on one connection, serialises it all."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(LOCK_DDL_SESSION, (self._ddl_key,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute(UNLOCK_DDL_SESSION, (self._ddl_key,))
+
+    @property
+    def _ddl_key(self) -> str:
+        return f"{self.datastore.schema}.{self.events_table_name}:create"
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         curs.execute(LOCK_DDL, (f"{self.datastore.schema}.{self.events_table_name}",))

@@ -105,7 +105,24 @@ class AppointmentsView(PostgresTrackingRecorder):
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         curs.execute(LOCK_SCHEMA_DDL, (self.ddl_lock_key,))
+        self._see_tables_made_meanwhile(curs)
         super()._create_table(curs)
+
+    def _see_tables_made_meanwhile(self, curs: Cursor[DictRow]) -> None:
+        """Another process may have created the tracking table (and its
+        migration row) between this one's first look and taking the lock:
+        the library would then insert that row again and fail."""
+        curs.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS present",
+            (f'"{self.datastore.schema}"."{self.tracking_table_name}"',),
+        )
+        row = curs.fetchone()
+        if row is None or not row["present"] or self.tracking_table_exists:
+            return
+        migration = self._max_tracking_id(self.table_migration_identifier, curs)
+        self.tracking_table_exists = True
+        self.tracking_migration_previous = migration
+        self.tracking_migration_current = migration
 
     # --- the projection's side: exactly-once writes -----------------------------
 
