@@ -19,7 +19,7 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
 
     data_dir = data_dir.absolute()
     try:
-        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(
             data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop"
         )
