@@ -33,6 +33,8 @@ def once(
     run: Callable[[], JSONResponse],
 ) -> JSONResponse:
     """Run a write route's command at most once for its ``Idempotency-Key``."""
+    if key is None:
+        return respond(run)
     sent = body.model_dump(mode="json", exclude_unset=True)
     request_fingerprint = fingerprint(request.method, request.url.path, sent)
     return run_once(container.idempotency, key, request_fingerprint, run)
