@@ -91,3 +91,37 @@ def test_a_recording_failure_after_zoom_deletes_the_new_meeting(
     assert deleted.path == f"/v2/meetings/{orphan_id}"
     assert list(fake_zoom.meetings) == [kept]
     assert container.app.get(first.document["id"]).document == first.document
+
+
+def test_cancelling_deletes_the_zoom_meeting(
+    container: Container, fake_zoom: FakeZoom
+) -> None:
+    written = container.app.schedule(a_draft())
+    meeting_id = written.document["video_call"]["meeting_id"]
+
+    container.app.change_status(
+        written.document["id"], status="cancelled", changed_by="user_x"
+    )
+
+    assert fake_zoom.meetings == {}
+    assert [r.path for r in fake_zoom.requests_to("DELETE", "/v2/meetings/")] == [
+        f"/v2/meetings/{meeting_id}"
+    ]
+
+
+def test_moving_and_renaming_update_the_zoom_meeting(
+    container: Container, fake_zoom: FakeZoom
+) -> None:
+    written = container.app.schedule(a_draft())
+    appointment_id = written.document["id"]
+    start = written.document["start_time"] + 24 * 3_600_000
+
+    container.app.reschedule(
+        appointment_id, start_time=start, end_time=start + 1_800_000, changed_by="u"
+    )
+    container.app.update(appointment_id, changed_by="u", changes={"name": "Renamed"})
+
+    [meeting] = fake_zoom.meetings.values()
+    assert meeting["start_time"] == "2026-01-02T10:00:00Z"
+    assert meeting["duration"] == 30
+    assert meeting["topic"] == "Renamed"
