@@ -15,6 +15,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.ports import DuplicateVideoLink, VideoMeeting
 from infrastructure.audit.schema import HashChainSchema
+from infrastructure.group_commit import GroupCommit, PendingSave
 
 LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
 """Serialises this store's DDL: concurrent start-ups would otherwise race on
@@ -58,6 +59,12 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         for name in self.hash_chain.identifiers:
             self.check_identifier_length(name)
         self.sql_create_statements.extend(self.hash_chain.create_statements())
+        self.group_commit = GroupCommit(
+            record_group=self._insert_group,
+            record_one=lambda pending: self._insert_alone(
+                pending.stored_events, pending.kwargs
+            ),
+        )
 
     def create_table(self) -> None:
         """The library creates its composite type in a transaction of its own,
@@ -81,13 +88,39 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """Concurrent saves are combined into one transaction (group commit)."""
+        if kwargs.get("tracking") is not None or not stored_events:
+            return self._insert_alone(stored_events, kwargs)
+        return self.group_commit.save(stored_events, kwargs)
+
+    def _insert_alone(
+        self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> Sequence[int] | None:
         try:
-            return super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         except IntegrityError as error:
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
                 raise DuplicateVideoLink(meeting) from error
             raise
+        return ids
+
+    def _insert_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:
+        """Several saves in one transaction: their rows, one table lock, one
+        insert of all their events; each save's notification ids."""
+        events = [event for pending in group for event in pending.stored_events]
+        with self.datastore.transaction(commit=True) as curs:
+            for pending in group:
+                self._insert_events(curs, pending.stored_events, **pending.kwargs)
+            self._insert_stored_events(curs, events)
+            ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
+        if len(ids) != len(events):
+            raise IntegrityError(f"expected {len(events)} notification ids")
+        split: list[Sequence[int]] = []
+        for pending in group:
+            split.append(ids[: len(pending.stored_events)])
+            ids = ids[len(pending.stored_events) :]
+        return split
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
