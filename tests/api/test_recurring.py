@@ -214,3 +214,39 @@ def test_actual_times_do_not_apply_to_an_occurrence(client: TestClient) -> None:
     )
 
     assert_error(response, 400, "parameter_invalid", "actual_start_time")
+
+
+def test_if_match_zero_names_an_occurrence_without_a_history(
+    client: TestClient,
+) -> None:
+    series = a_series(client)
+    path = f"/v1/appointments/{occurrence(series, 1)}/status"
+    body = {"status": "confirmed", "changed_by": "u1"}
+
+    stale = client.post(path, json=body, headers={"If-Match": '"1"'})
+    fresh = client.post(path, json=body, headers={"If-Match": '"0"'})
+
+    assert_error(stale, 412, "version_mismatch", "If-Match")
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] == '"2"'
+
+
+def test_a_series_cannot_move_off_its_rule(client: TestClient) -> None:
+    rule = {
+        "is_recurring": True,
+        "rule": "FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+        "timezone": "UTC",
+    }
+    series = a_series(client, recurring=rule)
+
+    response = client.post(
+        f"/v1/appointments/{series['id']}/reschedule",
+        json={
+            "start_time": MONDAY + DAY,
+            "end_time": MONDAY + DAY + HOUR,
+            "changed_by": "u",
+        },
+    )
+
+    assert_error(response, 400, "parameter_invalid", "start_time")
+    assert client.get(f"/v1/appointments/{series['id']}").json()["start_time"] == MONDAY
