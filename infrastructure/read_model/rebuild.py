@@ -1,8 +1,9 @@
 """Rebuilding the view from every event, while the live one keeps serving.
 
 1. Create fresh tables beside the live ones (suffix ``__rebuild``), without
-   their secondary indexes, and replay every event into them in batches, each
-   batch one transaction with the fresh set's own tracking record.
+   their secondary indexes, and replay every event up to the head into them,
+   one appointment at a time (``replay.py``): each appointment is folded from
+   all its events and written once; the fresh set's tracking records the head.
 2. Build the secondary indexes and ``ANALYZE``.
 3. Swap, in one transaction: lock the live tracking row (the live runner
    finishes its batch and then waits), apply the events recorded meanwhile
@@ -25,6 +26,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from infrastructure.read_model.feed import EventFeed, catch_up
 from infrastructure.read_model.leader import AdvisoryLock
 from infrastructure.read_model.projection import AppointmentsProjection
+from infrastructure.read_model.replay import replay_by_appointment
 from infrastructure.read_model.tables import REBUILD_SUFFIX
 from infrastructure.read_model.view import LOCK_SCHEMA_DDL, AppointmentsView
 
@@ -59,7 +61,7 @@ def rebuild(
         raise RebuildInProgress(lock_key)
     try:
         fresh = fresh_view(live)
-        replay(feed, AppointmentsProjection(fresh), batch_size, on_progress)
+        replay_by_appointment(feed, fresh, feed.head(), on_progress)
         build_indexes(fresh)
         return swap_in(feed, live, fresh, batch_size)
     finally:
@@ -80,22 +82,6 @@ def fresh_view(live: AppointmentsView) -> AppointmentsView:
         curs.execute(drop_tracking_table(fresh))
     fresh.create_table()
     return fresh
-
-
-def replay(
-    feed: EventFeed,
-    projection: AppointmentsProjection,
-    batch_size: int,
-    on_progress: RebuildProgress | None,
-) -> int:
-    def apply_batch(notifications: Sequence[Notification]) -> int:
-        position = projection.process_batch(notifications, feed.mapper, feed.name)
-        if on_progress is not None:
-            on_progress(position, feed.head())
-        return position
-
-    until = feed.head()
-    return catch_up(feed, apply_batch, position=0, batch_size=batch_size, until=until)
 
 
 def build_indexes(view: AppointmentsView) -> None:
