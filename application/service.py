@@ -91,7 +91,7 @@ class AppointmentsApplication(Application[str]):
                 at=self.clock.now_ms(),
             )
             try:
-                recordings = self._save_new(appointment, meeting)
+                recordings = self._save_new_all([appointment], meeting)
             except DuplicateVideoLink:
                 continue
             return self._written(appointment, recordings)
@@ -374,11 +374,6 @@ class AppointmentsApplication(Application[str]):
                 end_time=draft.end_time,
             )
         )
-
-    def _save_new(
-        self, appointment: Appointment, meeting: VideoMeeting | None
-    ) -> Sequence[Recording[str]]:
-        return self._save_new_all([appointment], meeting)
 
     def _save_new_all(
         self, appointments: list[Appointment], meeting: VideoMeeting | None

@@ -27,12 +27,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NO_SHOW: frozenset(),
 }
 
-ACTIVE = frozenset(set(Status) - {Status.CANCELLED, Status.NO_SHOW})
-
-
-def is_terminal(status: Status) -> bool:
-    return not TRANSITIONS[status]
-
 
 def check_transition(current: Status, requested: Status) -> None:
     if requested not in TRANSITIONS[current]:

@@ -28,11 +28,6 @@ class AdvisoryLock:
         self.connect_timeout = connect_timeout
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
 
-    @property
-    def is_held(self) -> bool:
-        """Whether this object holds the lock (as far as it knows)."""
-        return self._connection is not None
-
     def try_acquire(self) -> bool:
         """Take the lock if nobody holds it; never waits."""
         if self._connection is not None:

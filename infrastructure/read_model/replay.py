@@ -47,11 +47,7 @@ def replay_by_appointment(
         done, after_id = done + len(events), ids[-1]
         if on_progress is not None:
             on_progress(done, total)
-    with fresh.datastore.transaction(commit=True) as curs:
-        fresh.claim_position(curs, feed.name)
-        if until > 0:
-            fresh._insert_tracking(curs, Tracking(feed.name, until))
-    return until
+    return fresh.apply([], Tracking(feed.name, until))
 
 
 def fold_all(events: Sequence[Appointment.Event]) -> dict[str, AppointmentState]:
