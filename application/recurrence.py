@@ -8,7 +8,7 @@ occurrence ends at or after 2101-01-01.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -18,6 +18,8 @@ from dateutil.rrule import rrule, rrulestr
 
 from domain.draft import AppointmentDraft
 from domain.errors import InvalidAppointment
+from domain.ids import parse_occurrence_id
+from domain.occurrences import is_series, occurrence_document
 from domain.values import LATEST_END_MS, Document
 
 MAX_OCCURRENCES = 1000
@@ -197,3 +199,24 @@ def continuation(
             "split_from": series["id"],
         },
     )
+
+
+def find_occurrence(
+    occurrence_id: str, load_series: Callable[[str], Document | None]
+) -> Document | None:
+    """The occurrence an id names, as its series shows it, else ``None``.
+
+    The one lookup behind every read and write of a virtual occurrence, so a
+    GET and a PATCH can never disagree on whether an occurrence exists.
+    ``load_series`` returns a stored appointment's document, or ``None``.
+    """
+    parsed = parse_occurrence_id(occurrence_id)
+    if parsed is None:
+        return None
+    series_id, start = parsed
+    series = load_series(series_id)
+    if series is None or not is_series(series):
+        return None
+    if not Series.of(series).has_start(start):
+        return None
+    return occurrence_document(series, start)

@@ -8,6 +8,21 @@ from domain.ids import change_log_id, occurrence_id
 from domain.values import Document
 
 
+def is_recurring(document: Document) -> bool:
+    """A series, or one occurrence of a series."""
+    return bool(document["recurring"].get("is_recurring"))
+
+
+def is_occurrence(document: Document) -> bool:
+    """One occurrence of a series (virtual, or detached with its own history)."""
+    return is_recurring(document) and "series" in document["recurring"]
+
+
+def is_series(document: Document) -> bool:
+    """A series itself: the rule and its first occurrence's times."""
+    return is_recurring(document) and not is_occurrence(document)
+
+
 def occurrence_document(series: Document, original_start_time: int) -> Document:
     """The series' occurrence that starts at ``original_start_time`` (ms).
 
