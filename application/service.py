@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import EnvType
 
+from application.bookings import Booking, booking_of, rebooking
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -319,8 +320,9 @@ class AppointmentsApplication(Application[str]):
             command(appointment)
             if len(appointment.pending_events) == pending:
                 return Written(dict(before), version, None)
+            bookings = rebooking(None if version == 0 else before, appointment.document)
             try:
-                recordings = self._save(appointment)
+                recordings = self._save(appointment, bookings)
             except IntegrityError:
                 if expected_version is not None:
                     current = self._load_for_change(appointment_id, changed_by)[1]
@@ -382,7 +384,11 @@ class AppointmentsApplication(Application[str]):
         never leave the new meeting orphaned on failure."""
         try:
             with database_errors():
-                return self.save(*appointments, video_meeting=meeting)
+                return self.save(
+                    *appointments,
+                    video_meeting=meeting,
+                    bookings=[booking_of(a.document) for a in appointments],
+                )
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
         except BaseException:
@@ -391,10 +397,10 @@ class AppointmentsApplication(Application[str]):
             raise
 
     def _save(
-        self, appointment: Appointment, **kwargs: Any
+        self, appointment: Appointment, bookings: list[Booking]
     ) -> Sequence[Recording[str]]:
         with database_errors():
-            return self.save(appointment, **kwargs)
+            return self.save(appointment, bookings=bookings)
 
     def _load(self, appointment_id: str) -> Appointment:
         if not is_appointment_id(appointment_id):

@@ -13,9 +13,12 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from application.bookings import Booking
 from application.ports import DuplicateVideoLink, VideoMeeting
+from domain.errors import ScheduleConflict
 from infrastructure.audit.schema import HashChainSchema
 from infrastructure.group_commit import GroupCommit, PendingSave
+from infrastructure.occupancy import OccupancyTable
 
 LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
 """Serialises this store's DDL: concurrent start-ups would otherwise race on
@@ -59,6 +62,14 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         for name in self.hash_chain.identifiers:
             self.check_identifier_length(name)
         self.sql_create_statements.extend(self.hash_chain.create_statements())
+        self.occupancy = OccupancyTable(
+            self.datastore.schema,
+            events_table_name.removesuffix("_events") + "_occupancy",
+            events_table_name,
+        )
+        for name in self.occupancy.identifiers:
+            self.check_identifier_length(name)
+        self.sql_create_statements.extend(self.occupancy.create_statements())
         self.group_commit = GroupCommit(
             record_group=self._insert_group,
             record_one=lambda pending: self._insert_alone(
@@ -102,6 +113,8 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
                 raise DuplicateVideoLink(meeting) from error
+            if self._is_double_booking(error):
+                raise self._schedule_conflict(kwargs.get("bookings", ())) from error
             raise
         return ids
 
@@ -133,7 +146,22 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
                 (meeting.meeting_id, meeting.join_url, appointment_id),
                 prepare=True,
             )
+        bookings: Sequence[Booking] = kwargs.get("bookings", ())
+        if bookings:
+            self.occupancy.write(curs, bookings)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _schedule_conflict(self, bookings: Sequence[Booking]) -> ScheduleConflict:
+        """What stands in the way, read once the refused transaction is gone."""
+        with self.datastore.transaction(commit=False) as curs:
+            return ScheduleConflict(self.occupancy.conflicts(curs, bookings))
+
+    def _is_double_booking(self, error: IntegrityError) -> bool:
+        cause = error.__cause__
+        return (
+            isinstance(cause, psycopg.errors.ExclusionViolation)
+            and cause.diag.constraint_name == self.occupancy.constraint
+        )
 
     def _is_video_link_conflict(self, error: IntegrityError) -> bool:
         cause = error.__cause__
