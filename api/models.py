@@ -241,3 +241,17 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class BusyPublic(BaseModel):
+    start_time: int
+    end_time: int
+    appointment: str
+
+
+class AvailabilityPublic(BaseModel):
+    object: Literal["availability"]
+    user: str
+    start_time_gte: int
+    start_time_lt: int
+    busy: list[BusyPublic]

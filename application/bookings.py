@@ -9,6 +9,7 @@ events, where PostgreSQL refuses two exclusive slots of one person that overlap.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.recurrence import Series
 from domain.ids import occurrence_id
@@ -44,6 +45,23 @@ class Booking:
     slots: tuple[Slot, ...]
     exclusive: bool = True
     takes_over: bool = False
+
+
+@dataclass(frozen=True)
+class Busy:
+    """One appointment that keeps a person busy."""
+
+    start_time: int
+    end_time: int
+    appointment: str
+
+
+class BusyTimes(Protocol):
+    """Where the occupied slots are kept (the event store's occupancy table)."""
+
+    def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
+        """The person's slots starting in the window, ordered by start time."""
+        ...
 
 
 def booking_of(document: Document, *, allow_overlap: bool = False) -> Booking:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.bookings import BusyTimes
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
@@ -26,6 +27,7 @@ class Container:
     idempotency: IdempotencyStore
     read_model: AppointmentsView
     projections: ReadModelProjections
+    busy_times: BusyTimes
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -104,4 +106,5 @@ def bootstrap(
         idempotency=idempotency,
         read_model=view,
         projections=projections,
+        busy_times=app.recorder,  # type: ignore[arg-type]
     )

@@ -24,7 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from application.bookings import Booking
+from application.bookings import Booking, Busy
 from domain.errors import Conflict, ScheduleConflict
 
 LINE_LENGTH = 2**42
@@ -75,6 +75,12 @@ OVERLAPS = (
     "AND o.end_time > s.start_time "
     "WHERE o.owner_id <> %(owner)s AND o.appointment_id <> %(owner)s {only} "
     "ORDER BY 1, 2 LIMIT 100"
+)
+
+BUSY = (
+    "SELECT start_time, end_time, appointment_id FROM {table} "
+    "WHERE person_id = %s AND start_time >= %s AND start_time < %s "
+    "ORDER BY start_time, appointment_id"
 )
 
 
@@ -146,6 +152,14 @@ class OccupancyTable:
                 curs.execute(self._overlaps(only_opted_out=False), _parameters(booking))
                 found.update(_conflicts(curs.fetchall()))
         return sorted(found)
+
+    def busy(self, curs: Cursor[DictRow], person: str, gte: int, lt: int) -> list[Busy]:
+        """One index range scan over ``(person_id, start_time)``."""
+        curs.execute(SQL(BUSY).format(**self._format), (person, gte, lt), prepare=True)
+        return [
+            Busy(row["start_time"], row["end_time"], row["appointment_id"])
+            for row in curs.fetchall()
+        ]
 
     def _overlaps(self, *, only_opted_out: bool) -> Composed:
         only = SQL("AND NOT o.exclusive" if only_opted_out else "")

@@ -13,7 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.bookings import Booking
+from application.bookings import Booking, Busy
 from application.ports import DuplicateVideoLink, VideoMeeting
 from domain.errors import ScheduleConflict
 from infrastructure.audit.schema import HashChainSchema
@@ -150,6 +150,10 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         if bookings:
             self.occupancy.write(curs, bookings)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
+        with self.datastore.transaction(commit=False) as curs:
+            return self.occupancy.busy(curs, person, start_time_gte, start_time_lt)
 
     def _schedule_conflict(self, bookings: Sequence[Booking]) -> ScheduleConflict:
         """What stands in the way, read once the refused transaction is gone."""
