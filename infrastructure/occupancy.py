@@ -19,12 +19,13 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from application.bookings import Booking, Busy
+from application.bookings import Booking, Busy, Slot
 from domain.errors import Conflict, ScheduleConflict
 
 LINE_LENGTH = 2**42
@@ -57,16 +58,30 @@ unnest(%(people)s::text[], %(appointments)s::text[],
     AS s(person, appointment, start_time, end_time)
 """
 
+KEEP = (
+    "(o.person_id, o.appointment_id, o.start_time, o.end_time) = "
+    "(s.person, s.appointment, s.start_time, s.end_time)"
+)
+
+RELEASE = (
+    "DELETE FROM {table} AS o WHERE o.owner_id = %(owner)s AND NOT EXISTS "
+    "(SELECT 1 FROM " + SLOTS + " WHERE " + KEEP + ")"
+)
+"""The owner's slots that its booking no longer holds."""
+
 INSERT = (
     "INSERT INTO {table} "
     "(person_id, appointment_id, owner_id, start_time, end_time, exclusive) "
     "SELECT s.person, s.appointment, %(owner)s, s.start_time, s.end_time, "
-    "%(exclusive)s FROM " + SLOTS + " WHERE s.appointment = %(owner)s "
-    "OR NOT EXISTS (SELECT 1 FROM {events} AS e "
-    "WHERE e.originator_id = s.appointment AND e.originator_version = 1)"
+    "%(exclusive)s FROM " + SLOTS + " WHERE NOT EXISTS "
+    "(SELECT 1 FROM {table} AS o WHERE o.owner_id = %(owner)s AND " + KEEP + ") "
+    "AND (s.appointment = %(owner)s OR NOT EXISTS (SELECT 1 FROM {events} AS e "
+    "WHERE e.originator_id = s.appointment AND e.originator_version = 1)) "
+    "RETURNING person_id, appointment_id, start_time, end_time"
 )
-"""An occurrence whose own history has begun holds its own slot: its
-series' rows skip it."""
+"""The booking's new slots; those it held already keep their row (and
+whether they were exclusive). An occurrence whose own history has begun holds
+its own slot: its series' rows skip it."""
 
 OVERLAPS = (
     "SELECT DISTINCT o.appointment_id, o.person_id FROM {table} AS o JOIN "
@@ -113,30 +128,31 @@ class OccupancyTable:
         return statements
 
     def write(self, curs: Cursor[DictRow], bookings: Sequence[Booking]) -> None:
-        """Replace each owner's slots with its booking's; refuse an exclusive
+        """Bring each owner's slots to its booking's; refuse a new exclusive
         slot that overlaps an opted-out one (the constraint covers the rest)."""
-        owners = [b.owner for b in bookings]
-        curs.execute(
-            SQL("DELETE FROM {table} WHERE owner_id = ANY(%s)").format(**self._format),
-            (owners,),
-        )
         taken = [b.owner for b in bookings if b.takes_over]
         if taken:
             curs.execute(
-                SQL("DELETE FROM {table} WHERE appointment_id = ANY(%s)").format(
-                    **self._format
-                ),
+                SQL(
+                    "DELETE FROM {table} WHERE appointment_id = ANY(%s) "
+                    "AND owner_id <> appointment_id"
+                ).format(**self._format),
                 (taken,),
             )
         for booking in bookings:
-            if booking.slots:
-                self._insert(curs, booking)
+            curs.execute(SQL(RELEASE).format(**self._format), _parameters(booking))
+        for booking in bookings:
+            self._insert(curs, booking)
 
     def _insert(self, curs: Cursor[DictRow], booking: Booking) -> None:
-        params = _parameters(booking)
-        curs.execute(SQL(INSERT).format(**self._format), params)
-        if not booking.exclusive:
+        curs.execute(SQL(INSERT).format(**self._format), _parameters(booking))
+        added = [
+            Slot(r["person_id"], r["appointment_id"], r["start_time"], r["end_time"])
+            for r in curs.fetchall()
+        ]
+        if not (booking.exclusive and added):
             return
+        params = _parameters(replace(booking, slots=tuple(added)))
         curs.execute(self._overlaps(only_opted_out=True), params)
         found = _conflicts(curs.fetchall())
         if found:
