@@ -11,9 +11,10 @@ ships without it). ``key`` is PostgreSQL's 64-bit ``hashtextextended``; two ids
 sharing a key would be refused as if they were one person (odds near 1 in
 10**12 for a million people), never allowed to overlap.
 
-Rows of an ``allow_overlap`` booking are not exclusive: the constraint skips
-them, and an exclusive booking is checked against them by a query in the same
-transaction.
+Rows of an ``allow_overlap`` booking are not exclusive (and ``opted_out``):
+the constraint skips them, and an exclusive booking is checked against them by
+a query in the same transaction. Rows filled in for appointments made before
+the rule (``backfill``) that overlap are neither: ``audit verify`` reports them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import psycopg.errors
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     start_time bigint NOT NULL,
     end_time bigint NOT NULL,
     exclusive boolean NOT NULL,
+    opted_out boolean NOT NULL,
     slot numrange GENERATED ALWAYS AS (numrange(
         hashtextextended(person_id, 0)::numeric * {line} + start_time,
         hashtextextended(person_id, 0)::numeric * {line} + end_time)) STORED,
@@ -58,6 +61,13 @@ unnest(%(people)s::text[], %(appointments)s::text[],
     AS s(person, appointment, start_time, end_time)
 """
 
+INSERT_OVERLAPPING = (
+    "INSERT INTO {table} "
+    "(person_id, appointment_id, owner_id, start_time, end_time, exclusive, "
+    "opted_out) SELECT s.person, s.appointment, %(owner)s, s.start_time, "
+    "s.end_time, false, false FROM " + SLOTS
+)
+
 KEEP = (
     "(o.person_id, o.appointment_id, o.start_time, o.end_time) = "
     "(s.person, s.appointment, s.start_time, s.end_time)"
@@ -71,9 +81,9 @@ RELEASE = (
 
 INSERT = (
     "INSERT INTO {table} "
-    "(person_id, appointment_id, owner_id, start_time, end_time, exclusive) "
-    "SELECT s.person, s.appointment, %(owner)s, s.start_time, s.end_time, "
-    "%(exclusive)s FROM " + SLOTS + " WHERE NOT EXISTS "
+    "(person_id, appointment_id, owner_id, start_time, end_time, exclusive, "
+    "opted_out) SELECT s.person, s.appointment, %(owner)s, s.start_time, "
+    "s.end_time, %(exclusive)s, NOT %(exclusive)s FROM " + SLOTS + " WHERE NOT EXISTS "
     "(SELECT 1 FROM {table} AS o WHERE o.owner_id = %(owner)s AND " + KEEP + ") "
     "AND (s.appointment = %(owner)s OR NOT EXISTS (SELECT 1 FROM {events} AS e "
     "WHERE e.originator_id = s.appointment AND e.originator_version = 1)) "
@@ -97,6 +107,16 @@ BUSY = (
     "WHERE person_id = %s AND start_time >= %s AND start_time < %s "
     "ORDER BY start_time, appointment_id"
 )
+
+
+DOUBLE_BOOKINGS = (
+    "SELECT a.person_id, a.appointment_id AS first, b.appointment_id AS second "
+    "FROM {table} AS a JOIN {table} AS b ON a.person_id = b.person_id "
+    "AND a.start_time < b.end_time AND a.end_time > b.start_time "
+    "AND a.appointment_id < b.appointment_id "
+    "WHERE NOT a.opted_out AND NOT b.opted_out ORDER BY 2, 3, 1"
+)
+"""Overlaps that nobody opted into: made before the rule existed."""
 
 
 class OccupancyTable:
@@ -168,6 +188,24 @@ class OccupancyTable:
                 curs.execute(self._overlaps(only_opted_out=False), _parameters(booking))
                 found.update(_conflicts(curs.fetchall()))
         return sorted(found)
+
+    def backfill(self, curs: Cursor[DictRow], booking: Booking) -> None:
+        """Record an appointment made before the rule: its slots are exclusive
+        where they can be, and kept, not dropped, where they overlap."""
+        curs.execute("SAVEPOINT backfill")
+        try:
+            curs.execute(SQL(INSERT).format(**self._format), _parameters(booking))
+        except psycopg.errors.ExclusionViolation:
+            curs.execute("ROLLBACK TO SAVEPOINT backfill")
+            curs.execute(
+                SQL(INSERT_OVERLAPPING).format(**self._format), _parameters(booking)
+            )
+        curs.execute("RELEASE SAVEPOINT backfill")
+
+    def double_bookings(self, curs: Cursor[DictRow]) -> list[tuple[str, str, str]]:
+        """(person, appointment, appointment) for each overlap nobody opted into."""
+        curs.execute(SQL(DOUBLE_BOOKINGS).format(**self._format))
+        return [(r["person_id"], r["first"], r["second"]) for r in curs.fetchall()]
 
     def busy(self, curs: Cursor[DictRow], person: str, gte: int, lt: int) -> list[Busy]:
         """One index range scan over ``(person_id, start_time)``."""
