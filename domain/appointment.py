@@ -60,6 +60,8 @@ class Appointment(StrAggregate):
     class Created(Event, StrAggregate.Created):
         kind: ClassVar[str] = "created"
         class_version: ClassVar[int] = 2
+        # The fields of AppointmentDraft but created_by (which is changed_by),
+        # written out because the metaclass reads them; then the video link.
         name: str
         description: str
         group: bool
