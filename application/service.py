@@ -59,17 +59,17 @@ class AppointmentsApplication(AppointmentCommands):
         draft.validate()
         check_series(draft.series_times())
         new_id = new_appointment_id()
-        meeting = self._book_meeting(new_id, draft)
         at = self.clock.now_ms()
-        video_call = meeting.as_document() if meeting else None
-        remainder = Appointment.schedule(
-            appointment_id=new_id, draft=draft, video_call=video_call, at=at
-        )
-        series.end_series(
+        series.end_series(  # checked before a meeting is booked for the remainder
             rule=rule_until(series.document["recurring"]["rule"], original),
             continued_by=new_id,
             changed_by=changed_by,
             at=at,
+        )
+        meeting = self._book_meeting(new_id, draft)
+        video_call = meeting.as_document() if meeting else None
+        remainder = Appointment.schedule(
+            appointment_id=new_id, draft=draft, video_call=video_call, at=at
         )
         # The new series first: the recorder claims the link for the first stream.
         recordings = self._save_new_all([remainder, series], meeting)
