@@ -7,12 +7,11 @@ from contextlib import contextmanager
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+from domain.errors import ExplainedError
 
-class ApplicationError(Exception):
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
+
+class ApplicationError(ExplainedError):
+    """Base of what the application refuses or fails at beyond the domain's rules."""
 
 
 class AppointmentNotFound(ApplicationError):

@@ -9,7 +9,7 @@ occurrence ends at or after 2101-01-01.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
@@ -176,22 +176,10 @@ def continuation(
     ``original``, moved to ``start_time``/``end_time``."""
     recurring = series["recurring"]
     already = Series.of(series).count_before(original)
-    return AppointmentDraft(
-        name=series["name"],
-        description=series["description"],
-        group=series["group"],
-        internal=series["internal"],
+    return replace(
+        AppointmentDraft.of(series, created_by=changed_by),
         start_time=start_time,
         end_time=end_time,
-        host=series["host"],
-        attendees=[a["id"] for a in series["attendees"]],
-        created_by=changed_by,
-        generated_from_type=series["generated_from_type"],
-        generated_from=series["generated_from"],
-        appointment_type=series["appointment_type"],
-        reference_patients=series["reference_patients"],
-        interaction_type=series["interaction_type"],
-        location=series["location"],
         recurring={
             "is_recurring": True,
             "rule": rule_from(recurring["rule"], already),

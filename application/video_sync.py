@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from application.ports import MeetingRequest, VideoMeetings, VideoProviderUnavailable
+from domain.occurrences import is_occurrence
 from domain.values import Document, Status
 
 logger = logging.getLogger("appointments.video")
@@ -19,7 +20,7 @@ MEETING_FIELDS = ("name", "start_time", "end_time")
 
 def follow_up(video: VideoMeetings, before: Document, after: Document) -> None:
     """Delete the meeting of a cancelled appointment; move a moved or renamed one."""
-    if not before.get("video_call") or "series" in before["recurring"]:
+    if not before.get("video_call") or is_occurrence(before):
         return  # no meeting, or the series' meeting, which one occurrence shares
     meeting_id = before["video_call"]["meeting_id"]
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from domain.occurrences import is_series
 from domain.validation import (
     check_appointment_type,
     check_attendees,
@@ -16,11 +18,17 @@ from domain.validation import (
     check_reference_patients,
     check_text,
 )
-from domain.values import DESCRIPTION_MAX, NAME_MAX, InteractionType
+from domain.values import DESCRIPTION_MAX, NAME_MAX, Document, InteractionType
 
 
 @dataclass(frozen=True)
 class AppointmentDraft:
+    """Every field a new appointment is created from: the one list of them.
+
+    The ``Created`` event carries each (``created_by`` as its ``changed_by``),
+    and a draft can be read back from any appointment document (``of``).
+    """
+
     name: str
     description: str
     group: bool
@@ -38,13 +46,24 @@ class AppointmentDraft:
     location: dict[str, Any] | None = None
     recurring: dict[str, Any] = field(default_factory=lambda: {"is_recurring": False})
 
+    @classmethod
+    def of(cls, document: Document, *, created_by: str) -> AppointmentDraft:
+        """The draft of an existing appointment's fields, attendees by id."""
+        copied = {
+            f.name: copy.deepcopy(document[f.name])
+            for f in fields(cls)
+            if f.name not in {"attendees", "created_by"}
+        }
+        attendees = [a["id"] for a in document["attendees"]]
+        return cls(**copied, attendees=attendees, created_by=created_by)
+
     @property
     def is_video_call(self) -> bool:
         return self.interaction_type == InteractionType.VIDEO_CALL
 
     @property
     def is_series(self) -> bool:
-        return self.recurring.get("is_recurring") is True
+        return is_series(self.series_times())
 
     def series_times(self) -> dict[str, Any]:
         """What expanding the series needs: its first times and its rule."""

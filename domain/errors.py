@@ -6,13 +6,19 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 
-class AppointmentError(Exception):
-    """Base of every rule the appointment domain can refuse."""
+class ExplainedError(Exception):
+    """An error that explains itself to a caller: a message and, when one
+    parameter is at fault, its name. The base of the domain's and the
+    application's errors alike."""
 
     def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+
+
+class AppointmentError(ExplainedError):
+    """Base of every rule the appointment domain can refuse."""
 
 
 class InvalidAppointment(AppointmentError):

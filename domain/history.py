@@ -26,11 +26,6 @@ def fold(events: Iterable[Appointment.Event]) -> Document | None:
     return document
 
 
-def status_history(events: Iterable[Appointment.Event]) -> list[Document]:
-    document = fold(events)
-    return [] if document is None else list(document["status_history"])
-
-
 def change_log(events: Sequence[Appointment.Event]) -> list[Document]:
     """One entry per event, oldest first, each with its field-level diff."""
     entries: list[Document] = []

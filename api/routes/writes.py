@@ -1,4 +1,4 @@
-"""Helpers shared by the write routes: draft conversion and read-your-writes."""
+"""Helpers shared by the write routes: draft conversion and rendering a write."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from fastapi.responses import JSONResponse
 
 from api import responses
 from api.models import AppointmentCreate
-from application.service import Written
+from application.commands import CommandResult
+from application.read_your_writes import ReadYourWrites
 from domain.draft import AppointmentDraft
 from infrastructure.bootstrap import Container
 
@@ -20,15 +21,16 @@ def to_draft(body: AppointmentCreate) -> AppointmentDraft:
 
 def written(
     container: Container,
-    result: Written,
+    result: CommandResult,
     *,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Answer once the read model shows the write (bounded; see docs/api.md)."""
+    """The written appointment, once the read model shows it (see docs/api.md)."""
+    read_your_writes = ReadYourWrites(
+        container.read_model, container.settings.read_your_writes_timeout
+    )
     all_headers = dict(headers or {})
-    if result.position is not None and not container.read_model.wait_for(
-        result.position, timeout=container.settings.read_your_writes_timeout
-    ):
+    if read_your_writes.lagging(result):
         all_headers[responses.CONSISTENCY_HEADER] = LAGGING
     return responses.appointment(result, status=status, headers=all_headers)

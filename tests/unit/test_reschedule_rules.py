@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from application.recurrence import check_series
 from domain.appointment import Appointment
 from domain.errors import InvalidAppointment
 from tests.builders import CREATED_AT, HOUR_MS, START, an_appointment
@@ -65,3 +66,38 @@ def test_moves_the_appointment_keeping_its_id() -> None:
     event = appointment.pending_events[-1]
     assert isinstance(event, Appointment.Updated)
     assert event.changed_by == "user_x"
+
+
+ON_THURSDAYS = {"is_recurring": True, "rule": "FREQ=WEEKLY;BYDAY=TH", "timezone": "UTC"}
+
+
+def test_a_series_moved_off_its_rule_is_refused_before_any_event() -> None:
+    series = an_appointment(recurring=ON_THURSDAYS)  # START is a Thursday
+    recorded = len(series.pending_events)
+
+    with pytest.raises(InvalidAppointment) as raised:
+        series.reschedule(
+            start_time=START + DAY_MS,
+            end_time=START + DAY_MS + HOUR_MS,
+            changed_by="user_x",
+            at=AT,
+            check_series=check_series,
+        )
+
+    assert raised.value.param == "start_time"
+    assert len(series.pending_events) == recorded
+    assert series.document["start_time"] == START
+
+
+def test_a_series_moves_to_another_start_its_rule_allows() -> None:
+    series = an_appointment(recurring=ON_THURSDAYS)
+
+    series.reschedule(
+        start_time=START + 7 * DAY_MS,
+        end_time=START + 7 * DAY_MS + HOUR_MS,
+        changed_by="user_x",
+        at=AT,
+        check_series=check_series,
+    )
+
+    assert series.document["start_time"] == START + 7 * DAY_MS

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from application.commands import CommandResult
 from application.errors import AppointmentNotFound
 from application.queries import AppointmentState
-from application.service import AppointmentsApplication, Written
+from application.service import AppointmentsApplication
 from domain.history import fold
 from tests.builders import HOUR_MS, START, a_draft
 from tests.fakes import ManualClock
@@ -18,10 +19,12 @@ CHANGES = 30
 GAP_MS = 1_000
 
 
-def change(app: AppointmentsApplication, appointment_id: str, step: int) -> Written:
+def change(
+    app: AppointmentsApplication, appointment_id: str, step: int
+) -> CommandResult:
     """The ``step``-th change of a history that touches every kind of field."""
     by = f"user_{step % 3}"
-    commands: list[Callable[[], Written]] = [
+    commands: list[Callable[[], CommandResult]] = [
         lambda: app.update(
             appointment_id, changed_by=by, changes={"name": f"Name {step}"}
         ),

@@ -1,4 +1,5 @@
-"""The global, ordered event feed (CONTRACT section 6, "Event feed item")."""
+"""The global event feed's items (CONTRACT section 6, "Event feed item"): each
+stored event with the appointment right after it and what it changed."""
 
 from __future__ import annotations
 
