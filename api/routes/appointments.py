@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api import responses
 from api.dependencies import ContainerDep, IdempotencyKey, IfMatch, NoQuery, only_query
 from api.errors import invalid, not_found
-from api.idempotent import once
+from api.idempotent import run_at_most_once
 from api.models import (
     AppointmentCreate,
     AppointmentList,
@@ -65,7 +65,7 @@ def create_appointment(
         location = f"/v1/appointments/{result.document['id']}"
         return written(container, result, status=201, headers={"Location": location})
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(container, request, idempotency_key, body, run)
 
 
 @router.get(
@@ -120,7 +120,7 @@ def _update(
         )
         return written(container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(container, request, idempotency_key, body, run)
 
 
 @router.patch(
@@ -183,7 +183,7 @@ def change_status(
         )
         return written(container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(container, request, idempotency_key, body, run)
 
 
 @router.post(
@@ -216,7 +216,7 @@ def reschedule(
         )
         return written(container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(container, request, idempotency_key, body, run)
 
 
 @router.patch(

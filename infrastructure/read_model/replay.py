@@ -16,7 +16,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from application.queries import AppointmentState
 from domain.appointment import Appointment
-from infrastructure.read_model.feed import EventFeed
+from infrastructure.read_model.catch_up import EventFeed
 from infrastructure.read_model.folding import evolve_states
 from infrastructure.read_model.view import AppointmentsView
 
