@@ -17,6 +17,7 @@ from infrastructure.read_model import (
     ReadModelProjections,
     build_view,
 )
+from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
@@ -96,7 +97,7 @@ def bootstrap(
         env, clock=clock, video=video or build_video(settings)
     )
     idempotency = PostgresIdempotencyStore(
-        app.recorder.datastore,  # type: ignore[attr-defined]
+        recorder_of(app).datastore,
         table=app.name.lower() + "_idempotency_keys",
     )
     view = build_view(env)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg.errors
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
@@ -144,3 +145,10 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             isinstance(cause, psycopg.errors.UniqueViolation)
             and cause.diag.table_name == self.video_links_table
         )
+
+
+def recorder_of(app: Application[str]) -> AppointmentsRecorder:
+    """The application's recorder: the composition root configures this one."""
+    if not isinstance(app.recorder, AppointmentsRecorder):
+        raise TypeError("The appointments service needs its PostgreSQL recorder.")
+    return app.recorder

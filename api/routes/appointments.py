@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -23,27 +24,14 @@ from api.models import (
     StatusName,
 )
 from api.routes.writes import to_draft, written
-from application.queries import MAX_PAGE_SIZE, ListQuery
+from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
 WRITE_ERRORS = responses.errors(400, 404, 409, 412, 413, 415, 503)
-LIST_PARAMETERS = (
-    "limit",
-    "starting_after",
-    "host",
-    "attendee",
-    "patient",
-    "status",
-    "interaction_type",
-    "internal",
-    "group",
-    "appointment_type",
-    "start_time_gte",
-    "start_time_lt",
-)
+LIST_PARAMETERS = tuple(each.name for each in fields(ListQuery))
 
 
 @router.post(
@@ -254,7 +242,7 @@ def change_attendee(
 )
 def list_appointments(
     container: ContainerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
         str | None, Query(description="The last id of the previous page.")
     ] = None,

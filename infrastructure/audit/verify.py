@@ -15,7 +15,7 @@ from infrastructure.audit.findings import Finding, VerifyReport
 from infrastructure.audit.links import ChainStore, StoredLink
 from infrastructure.audit.refold import check_read_model, decode
 from infrastructure.read_model import AppointmentsView, PostgresReadModel
-from infrastructure.recorder import AppointmentsRecorder
+from infrastructure.recorder import recorder_of
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -48,9 +48,7 @@ class StoreVerifier:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        if not isinstance(app.recorder, AppointmentsRecorder):
-            raise TypeError("audit verify needs the appointments PostgreSQL store")
-        self.store = ChainStore(app.recorder)
+        self.store = ChainStore(recorder_of(app))
         self.mapper: Mapper[str] = app.mapper
         self.view = view
         self.read_model = PostgresReadModel(view)
