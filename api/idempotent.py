@@ -8,17 +8,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.dependencies import WriteContext
 from api.errors import MAPPED_ERRORS, ApiError, conflict, from_domain
 from application.idempotency import (
     ClaimOutcome,
     IdempotencyStore,
     StoredResponse,
 )
-from infrastructure.bootstrap import Container
 
 BUSY_WAIT_SECONDS = 10.0
 BUSY_POLL_SECONDS = 0.05
@@ -26,19 +25,18 @@ REPLAYED_HEADERS = ("ETag", "Location")
 
 
 def run_at_most_once(
-    container: Container,
-    request: Request,
-    key: str | None,
-    body: BaseModel,
-    run: Callable[[], JSONResponse],
+    write: WriteContext, body: BaseModel, run: Callable[[], JSONResponse]
 ) -> JSONResponse:
     """Run a write route's command at most once for its ``Idempotency-Key``
     (every time, without one): a repeat gets the first response again."""
-    if key is None:
+    if write.idempotency_key is None:
         return respond(run)
     sent = body.model_dump(mode="json", exclude_unset=True)
+    request = write.request
     request_fingerprint = fingerprint(request.method, request.url.path, sent)
-    return _run_claimed(container.idempotency, key, request_fingerprint, run)
+    return _run_claimed(
+        write.container.idempotency, write.idempotency_key, request_fingerprint, run
+    )
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
