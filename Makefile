@@ -31,10 +31,12 @@ bench: $(STAMP) $(BENCH_STAMP)
 bench-quick: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m bench --profile quick $(BENCH_ARGS)
 
+LINTED := domain application infrastructure api
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check domain application
-	$(BIN)/mypy domain application
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy --strict $(LINTED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

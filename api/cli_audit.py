@@ -152,7 +152,7 @@ def verify(
     """
     with opened_container() as container:
         verifier = StoreVerifier(
-            container.app, container.read_model, batch_size=batch_size
+            container.app, container.projections.view, batch_size=batch_size
         )
         with verify_progress() as on_progress:
             report = verifier.verify(on_progress)

@@ -25,12 +25,12 @@ from rich.text import Text
 
 from api.cli_support import opened_container
 from infrastructure.bootstrap import Container
+from infrastructure.read_model.control import UnknownProjection
 from infrastructure.read_model.rebuild import (
     DEFAULT_REBUILD_BATCH,
     RebuildInProgress,
     RebuildProgress,
 )
-from infrastructure.read_model.supervisor import UnknownProjection
 
 projections_cli = typer.Typer(
     help="Inspect and rebuild the read-model projections.", no_args_is_help=True

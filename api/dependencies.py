@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -50,6 +51,37 @@ IdempotencyKey = Annotated[
         "return the first response and record nothing new.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a write route takes besides its path and body."""
+
+    container: Container
+    request: Request
+    if_match: int | None
+    idempotency_key: str | None = None
+
+
+def write_context(
+    request: Request, container: ContainerDep, if_match: IfMatch
+) -> WriteContext:
+    return WriteContext(container, request, if_match)
+
+
+def idempotent_write_context(
+    request: Request,
+    container: ContainerDep,
+    if_match: IfMatch,
+    idempotency_key: IdempotencyKey = None,
+) -> WriteContext:
+    return WriteContext(container, request, if_match, idempotency_key)
+
+
+Write = Annotated[WriteContext, Depends(write_context)]
+"""A write route's context: ``If-Match``, and no ``Idempotency-Key``."""
+IdempotentWrite = Annotated[WriteContext, Depends(idempotent_write_context)]
+"""A write route's context: ``If-Match`` and ``Idempotency-Key``."""
 
 
 def only_query(*allowed: str) -> Callable[[Request], None]:

@@ -8,36 +8,35 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.dependencies import WriteContext
 from api.errors import MAPPED_ERRORS, ApiError, conflict, from_domain
 from application.idempotency import (
     ClaimOutcome,
     IdempotencyStore,
     StoredResponse,
 )
-from infrastructure.bootstrap import Container
 
 BUSY_WAIT_SECONDS = 10.0
 BUSY_POLL_SECONDS = 0.05
 REPLAYED_HEADERS = ("ETag", "Location")
 
 
-def once(
-    container: Container,
-    request: Request,
-    key: str | None,
-    body: BaseModel,
-    run: Callable[[], JSONResponse],
+def run_at_most_once(
+    write: WriteContext, body: BaseModel, run: Callable[[], JSONResponse]
 ) -> JSONResponse:
-    """Run a write route's command at most once for its ``Idempotency-Key``."""
-    if key is None:
+    """Run a write route's command at most once for its ``Idempotency-Key``
+    (every time, without one): a repeat gets the first response again."""
+    if write.idempotency_key is None:
         return respond(run)
     sent = body.model_dump(mode="json", exclude_unset=True)
+    request = write.request
     request_fingerprint = fingerprint(request.method, request.url.path, sent)
-    return run_once(container.idempotency, key, request_fingerprint, run)
+    return _run_claimed(
+        write.container.idempotency, write.idempotency_key, request_fingerprint, run
+    )
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -57,14 +56,14 @@ def respond(run: Callable[[], JSONResponse]) -> JSONResponse:
         return from_domain(error).response()
 
 
-def run_once(
+def _run_claimed(
     store: IdempotencyStore,
-    key: str | None,
+    key: str,
     request_fingerprint: str,
     run: Callable[[], JSONResponse],
 ) -> JSONResponse:
-    if key is None:
-        return respond(run)
+    """Run the command once this request owns ``key``, and keep its response
+    for repeats (a 5xx is not kept: the request may be tried again)."""
     replay = _claim(store, key, request_fingerprint)
     if replay is not None:
         return replay

@@ -1,7 +1,8 @@
 """Request and response bodies: strict pydantic models, separate from the domain.
 
-Constraints here mirror the domain's rules so the OpenAPI document tells the
-truth; the domain still checks every rule itself.
+Constraints here are the domain's own (its enums, id pattern, time bounds and
+lengths), so the OpenAPI document tells the truth; the domain still checks
+every rule itself.
 """
 
 from __future__ import annotations
@@ -10,32 +11,45 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CallerId = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["user_123"])
-]
+from domain.ids import CALLER_ID
+from domain.validation import RULE_MAX
+from domain.values import (
+    DESCRIPTION_MAX,
+    EARLIEST_START_MS,
+    LATEST_END_MS,
+    LOCATION_FIELD_MAX,
+    NAME_MAX,
+    VISIT_NOTE_MAX,
+    AttendanceStatus,
+    GeneratedFromType,
+    InteractionType,
+    PaymentStatus,
+    Status,
+)
+
+CallerId = Annotated[str, Field(pattern=CALLER_ID.pattern, examples=["user_123"])]
 EpochMs = Annotated[
     int,
     Field(
-        ge=946_684_800_000,
-        lt=4_133_980_800_000,
+        ge=EARLIEST_START_MS,
+        lt=LATEST_END_MS,
         description="Unix epoch milliseconds, UTC.",
         examples=[1692370044000],
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=5000)]
-StatusName = Literal[
-    "scheduled",
-    "confirmed",
-    "checked_in",
-    "in_progress",
-    "completed",
-    "cancelled",
-    "no_show",
-]
-AttendanceStatusName = Literal["going", "not_going", "maybe", "pending"]
-PaymentStatusName = Literal["not_applicable", "pending", "paid", "refunded"]
-InteractionTypeName = Literal["video_call", "in_person"]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+VisitNote = Annotated[str, Field(min_length=1, max_length=VISIT_NOTE_MAX)]
+LocationText = Annotated[str, Field(min_length=1, max_length=LOCATION_FIELD_MAX)]
+
+FROM_JSON = Field(strict=False)
+"""An enum field takes its value's string (JSON has no enums): strict models
+otherwise want the enum member itself."""
+StatusName = Annotated[Status, FROM_JSON]
+AttendanceStatusName = Annotated[AttendanceStatus, FROM_JSON]
+PaymentStatusName = Annotated[PaymentStatus, FROM_JSON]
+InteractionTypeName = Annotated[InteractionType, FROM_JSON]
+GeneratedFromTypeName = Annotated[GeneratedFromType, FROM_JSON]
 
 
 NOT_SENT: Any = None
@@ -43,13 +57,15 @@ NOT_SENT: Any = None
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    """Enum fields hold their plain string values, as the domain's documents do."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", use_enum_values=True)
 
 
 class Location(StrictModel):
-    name: Annotated[str, Field(min_length=1, max_length=500)] | None = None
-    address: Annotated[str, Field(min_length=1, max_length=500)]
-    room: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    name: LocationText | None = None
+    address: LocationText
+    room: LocationText | None = None
 
 
 class Recurring(StrictModel):
@@ -59,7 +75,8 @@ class Recurring(StrictModel):
 
     is_recurring: bool
     rule: Annotated[
-        str, Field(min_length=1, max_length=500, examples=["FREQ=WEEKLY;COUNT=10"])
+        str,
+        Field(min_length=1, max_length=RULE_MAX, examples=["FREQ=WEEKLY;COUNT=10"]),
     ] = NOT_SENT
     timezone: Annotated[
         str, Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
@@ -76,13 +93,20 @@ class AppointmentCreate(StrictModel):
     host: CallerId
     attendees: list[CallerId]
     created_by: CallerId
-    generated_from_type: Literal["rule", "override"] | None = None
+    generated_from_type: GeneratedFromTypeName | None = None
     generated_from: CallerId | None = None
     appointment_type: CallerId | None = None
     reference_patients: list[CallerId] | None = None
-    interaction_type: InteractionTypeName = "video_call"
+    interaction_type: InteractionTypeName = Field(
+        default=InteractionType.VIDEO_CALL, validate_default=True
+    )
     location: Location | None = None
     recurring: Recurring | None = None
+    allow_overlap: bool = Field(
+        default=False,
+        description="Book this time even where it overlaps another active "
+        "appointment of the same person (recorded in the event).",
+    )
 
 
 class AppointmentUpdate(StrictModel):
@@ -95,13 +119,18 @@ class AppointmentUpdate(StrictModel):
     actual_end_time: EpochMs | None = None
     attendees: list[CallerId] = Field(default=NOT_SENT)
     reference_patients: list[CallerId] = Field(default=NOT_SENT)
-    visit_note: Annotated[str, Field(min_length=1, max_length=5000)] | None = None
+    visit_note: VisitNote | None = None
+    allow_overlap: bool = Field(
+        default=False,
+        description="Book this time even where it overlaps another active "
+        "appointment of the same person (recorded in the event).",
+    )
 
 
 class StatusChange(StrictModel):
     status: StatusName
     changed_by: CallerId
-    reason: Annotated[str, Field(max_length=5000)] | None = None
+    reason: Description | None = None
 
 
 class Reschedule(StrictModel):
@@ -112,6 +141,11 @@ class Reschedule(StrictModel):
         default="this",
         description="For an occurrence of a series: move only this one, or "
         "this one and all that follow (the series is split).",
+    )
+    allow_overlap: bool = Field(
+        default=False,
+        description="Book this time even where it overlaps another active "
+        "appointment of the same person (recorded in the event).",
     )
 
 
@@ -153,7 +187,7 @@ class LocationPublic(BaseModel):
 class AppointmentPublic(BaseModel):
     id: str
     object: Literal["appointment"]
-    generated_from_type: Literal["rule", "override"] | None
+    generated_from_type: GeneratedFromType | None
     generated_from: str | None
     appointment_type: str | None
     name: str

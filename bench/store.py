@@ -50,8 +50,8 @@ def lag_tables(container: Container) -> LagTables:
     return LagTables(
         schema=recorder.datastore.schema,  # type: ignore[attr-defined]
         events_table=recorder.events_table_name,  # type: ignore[attr-defined]
-        tracking_table=container.read_model.tracking_table_name,
-        application_name=container.read_model.application_name,
+        tracking_table=container.projections.view.tracking_table_name,
+        application_name=container.projections.view.application_name,
     )
 
 

@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from application.bookings import BusyTimes
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
+from application.queries import ReadModel
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
-from infrastructure.read_model import AppointmentsView, ReadModelProjections, build_view
+from infrastructure.occupancy_backfill import backfill_occupancy
+from infrastructure.read_model import (
+    PostgresReadModel,
+    ReadModelProjections,
+    build_view,
+)
+from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
@@ -25,7 +32,7 @@ class Container:
     env: dict[str, str]
     app: AppointmentsApplication
     idempotency: IdempotencyStore
-    read_model: AppointmentsView
+    read_model: ReadModel
     projections: ReadModelProjections
     busy_times: BusyTimes
 
@@ -92,8 +99,9 @@ def bootstrap(
     app = AppointmentsApplication(
         env, clock=clock, video=video or build_video(settings)
     )
+    backfill_occupancy(app)
     idempotency = PostgresIdempotencyStore(
-        app.recorder.datastore,  # type: ignore[attr-defined]
+        recorder_of(app).datastore,
         table=app.name.lower() + "_idempotency_keys",
     )
     view = build_view(env)
@@ -104,7 +112,7 @@ def bootstrap(
         env=env,
         app=app,
         idempotency=idempotency,
-        read_model=view,
+        read_model=PostgresReadModel(view),
         projections=projections,
-        busy_times=app.recorder,  # type: ignore[arg-type]
+        busy_times=recorder_of(app),
     )

@@ -7,6 +7,7 @@ import getpass
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
 from infrastructure.settings import SettingsError
 
 RECORDER_TOPIC = "infrastructure.recorder:AppointmentsRecorder"
@@ -53,10 +54,7 @@ def check_reachable(url: str, *, connect_timeout: int = 5) -> None:
 def ensure_schema(url: str, schema: str) -> None:
     """Create ``schema`` once, even when several processes start together."""
     with psycopg.connect(url) as conn, conn.transaction():
-        conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            (f"schema:{schema}",),
-        )
+        conn.execute(LOCK_UNTIL_COMMIT, (f"schema:{schema}",))
         conn.execute(
             psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 psycopg.sql.Identifier(schema)

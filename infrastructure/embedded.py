@@ -15,12 +15,12 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
     """Start (or join) the server kept in ``data_dir``; return its URL."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        from pgserver.postgres_server import get_server
 
     data_dir = data_dir.absolute()
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(
+        server = get_server(
             data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop"
         )
     except Exception as error:  # pgserver raises bare subprocess and OS errors

@@ -15,6 +15,7 @@ from application.idempotency import (
     ClaimOutcome,
     StoredResponse,
 )
+from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
 
 STALE_CLAIM_SECONDS = 60
 """A claim this old without a response belongs to a process that died."""
@@ -25,10 +26,8 @@ class PostgresIdempotencyStore:
         self.datastore = datastore
         self.table = Identifier(datastore.schema, table)
         with database_errors(), self.datastore.transaction(commit=True) as curs:
-            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{datastore.schema}:{table}:ddl",),
-            )
+            # concurrent CREATE TABLE IF NOT EXISTS can collide
+            curs.execute(LOCK_UNTIL_COMMIT, (f"{datastore.schema}:{table}:ddl",))
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {t} ("

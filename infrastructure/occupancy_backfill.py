@@ -16,7 +16,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.bookings import booking_of
 from application.service import AppointmentsApplication
-from infrastructure.recorder import AppointmentsRecorder
+from infrastructure.recorder import recorder_of
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,7 @@ MIGRATION = "occupancy"
 
 def backfill_occupancy(app: AppointmentsApplication) -> int:
     """Fill the table unless done before; the number of appointments filled."""
-    recorder = app.recorder
-    if not isinstance(recorder, AppointmentsRecorder):
-        raise TypeError("the occupancy table lives in the PostgreSQL event store")
+    recorder = recorder_of(app)
     schema = recorder.datastore.schema
     marker = Identifier(schema, recorder.occupancy.table + "_migrations")
     with recorder.datastore.transaction(commit=True) as curs:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg.errors
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
@@ -16,15 +17,14 @@ from psycopg.sql import SQL, Identifier
 from application.bookings import Booking, Busy
 from application.ports import DuplicateVideoLink, VideoMeeting
 from domain.errors import ScheduleConflict
+from infrastructure.advisory_locks import (
+    LOCK_FOR_SESSION,
+    LOCK_UNTIL_COMMIT,
+    UNLOCK_FOR_SESSION,
+)
 from infrastructure.audit.schema import HashChainSchema
 from infrastructure.group_commit import GroupCommit, PendingSave
 from infrastructure.occupancy import OccupancyTable
-
-LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
-"""Serialises this store's DDL: concurrent start-ups would otherwise race on
-``CREATE OR REPLACE`` of the hash chain's function and trigger."""
-LOCK_DDL_SESSION = SQL("SELECT pg_advisory_lock(hashtextextended(%s, 0))")
-UNLOCK_DDL_SESSION = SQL("SELECT pg_advisory_unlock(hashtextextended(%s, 0))")
 
 
 class AppointmentsRecorder(PostgresApplicationRecorder):
@@ -82,18 +82,22 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         before the tables; concurrent start-ups then collide on the type's
         name. A session lock, held on one connection, serialises it all."""
         with self.datastore.get_connection() as conn:
-            conn.execute(LOCK_DDL_SESSION, (self._ddl_key,))
+            conn.execute(LOCK_FOR_SESSION, (self._ddl_key,))
             try:
                 super().create_table()
             finally:
-                conn.execute(UNLOCK_DDL_SESSION, (self._ddl_key,))
+                conn.execute(UNLOCK_FOR_SESSION, (self._ddl_key,))
 
     @property
     def _ddl_key(self) -> str:
         return f"{self.datastore.schema}.{self.events_table_name}:create"
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
-        curs.execute(LOCK_DDL, (f"{self.datastore.schema}.{self.events_table_name}",))
+        """Serialises this store's DDL: concurrent start-ups would otherwise
+        race on ``CREATE OR REPLACE`` of the hash chain's function and trigger."""
+        curs.execute(
+            LOCK_UNTIL_COMMIT, (f"{self.datastore.schema}.{self.events_table_name}",)
+        )
         super()._create_table(curs)
 
     def insert_events(
@@ -173,3 +177,10 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             isinstance(cause, psycopg.errors.UniqueViolation)
             and cause.diag.table_name == self.video_links_table
         )
+
+
+def recorder_of(app: Application[str]) -> AppointmentsRecorder:
+    """The application's recorder: the composition root configures this one."""
+    if not isinstance(app.recorder, AppointmentsRecorder):
+        raise TypeError("The appointments service needs its PostgreSQL recorder.")
+    return app.recorder

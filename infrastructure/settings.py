@@ -83,10 +83,10 @@ class Settings(BaseSettings):
         return (text or "").strip()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning a validation failure into one line per variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as error:
         raise SettingsError(_one_line(error.errors()[0])) from None
 

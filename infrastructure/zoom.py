@@ -19,8 +19,8 @@ import httpx
 from application.ports import MeetingRequest, VideoMeeting, VideoProviderUnavailable
 from infrastructure.zoom_auth import ZoomCredentials, ZoomTokens
 from infrastructure.zoom_retry import (
-    Clocks,
     RetryPolicy,
+    TimeSource,
     describe,
     send_with_retries,
 )
@@ -44,20 +44,20 @@ class ZoomVideoMeetings:
         user_id: str = "me",
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         policy: RetryPolicy | None = None,
-        clocks: Clocks | None = None,
+        time_source: TimeSource | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = httpx.Client(timeout=timeout)
         self._base = api_base_url.rstrip("/")
         self._user_id = user_id
         self._policy = policy or RetryPolicy()
-        self._clocks = clocks or Clocks()
+        self._time_source = time_source or TimeSource()
         self._tokens = ZoomTokens(
             self._client,
             credentials,
             oauth_url,
             policy=self._policy,
-            clocks=self._clocks,
+            time_source=self._time_source,
             monotonic=monotonic,
         )
 
@@ -122,7 +122,7 @@ class ZoomVideoMeetings:
             what=what,
             idempotent=method != "POST",
             policy=self._policy,
-            clocks=self._clocks,
+            time_source=self._time_source,
         )
 
 

@@ -17,8 +17,8 @@ import httpx
 
 from application.ports import VideoProviderUnavailable
 from infrastructure.zoom_retry import (
-    Clocks,
     RetryPolicy,
+    TimeSource,
     describe,
     send_with_retries,
 )
@@ -51,14 +51,14 @@ class ZoomTokens:
         oauth_url: str,
         *,
         policy: RetryPolicy,
-        clocks: Clocks,
+        time_source: TimeSource,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._credentials = credentials
         self._oauth_url = oauth_url
         self._policy = policy
-        self._clocks = clocks
+        self._time_source = time_source
         self._monotonic = monotonic
         self._token: AccessToken | None = None
         self._lock = threading.Lock()
@@ -82,7 +82,7 @@ class ZoomTokens:
             what="OAuth token request",
             idempotent=True,
             policy=self._policy,
-            clocks=self._clocks,
+            time_source=self._time_source,
         )
         if response.status_code != 200:
             raise VideoProviderUnavailable(

@@ -32,7 +32,10 @@ class RetryPolicy:
 
 
 @dataclass
-class Clocks:
+class TimeSource:
+    """How retries pause, and the wall-clock time (epoch seconds) that a
+    ``Retry-After`` date is measured from; tests replace either."""
+
     sleep: Callable[[float], None] = time.sleep
     wall: Callable[[], float] = time.time
 
@@ -51,7 +54,7 @@ def send_with_retries(
     what: str,
     idempotent: bool,
     policy: RetryPolicy,
-    clocks: Clocks,
+    time_source: TimeSource,
 ) -> httpx.Response:
     """Zoom's first answer below 500 other than ``429``.
 
@@ -60,13 +63,13 @@ def send_with_retries(
     """
     attempt, waited = 1, 0.0
     while True:
-        outcome = _attempt(send, what, idempotent, policy, clocks)
+        outcome = _attempt(send, what, idempotent, policy, time_source)
         if isinstance(outcome, httpx.Response):
             return outcome
         wait = _next_wait(outcome, attempt, waited, policy)
         if wait is None:
             raise outcome.error
-        clocks.sleep(wait)
+        time_source.sleep(wait)
         attempt, waited = attempt + 1, waited + wait
 
 
@@ -86,7 +89,7 @@ def _attempt(
     what: str,
     idempotent: bool,
     policy: RetryPolicy,
-    clocks: Clocks,
+    time_source: TimeSource,
 ) -> httpx.Response | Failed:
     try:
         response = send()
@@ -95,11 +98,11 @@ def _attempt(
             transport_failure(what, error), policy.error_wait if idempotent else None
         )
     if response.status_code == 429:
-        failure = rate_limited(what, response, clocks.wall())
+        failure = rate_limited(what, response, time_source.wall())
         wait = failure.retry_after
         return Failed(failure, policy.rate_limit_wait if wait is None else wait)
     if response.status_code >= 500:
-        failure = provider_error(what, response, clocks.wall())
+        failure = provider_error(what, response, time_source.wall())
         return Failed(failure, policy.error_wait if idempotent else None)
     return response
 

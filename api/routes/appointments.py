@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.types import DecoratedCallable
 
 from api import responses
-from api.dependencies import ContainerDep, IdempotencyKey, IfMatch, NoQuery, only_query
+from api.dependencies import (
+    ContainerDep,
+    IdempotencyKey,
+    IdempotentWrite,
+    NoQuery,
+    Write,
+    WriteContext,
+    only_query,
+)
 from api.errors import invalid, not_found
-from api.idempotent import once
+from api.idempotent import run_at_most_once
 from api.models import (
     AppointmentCreate,
     AppointmentList,
@@ -23,27 +34,28 @@ from api.models import (
     StatusName,
 )
 from api.routes.writes import to_draft, written
-from application.queries import MAX_PAGE_SIZE, ListQuery
+from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
 WRITE_ERRORS = responses.errors(400, 404, 409, 412, 413, 415, 503)
-LIST_PARAMETERS = (
-    "limit",
-    "starting_after",
-    "host",
-    "attendee",
-    "patient",
-    "status",
-    "interaction_type",
-    "internal",
-    "group",
-    "appointment_type",
-    "start_time_gte",
-    "start_time_lt",
-)
+LIST_PARAMETERS = tuple(each.name for each in fields(ListQuery))
+
+
+def write_route(
+    method: str, path: str, summary: str
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A route that changes an appointment and answers with it."""
+    return router.api_route(
+        path,
+        methods=[method],
+        response_model=AppointmentPublic,
+        responses=WRITE_ERRORS,
+        dependencies=[NoQuery],
+        summary=summary,
+    )
 
 
 @router.post(
@@ -65,7 +77,8 @@ def create_appointment(
         location = f"/v1/appointments/{result.document['id']}"
         return written(container, result, status=201, headers={"Location": location})
 
-    return once(container, request, idempotency_key, body, run)
+    write = WriteContext(container, request, None, idempotency_key)
+    return run_at_most_once(write, body, run)
 
 
 @router.get(
@@ -101,148 +114,100 @@ def retrieve_appointment(
 
 
 def _update(
-    appointment_id: str,
-    body: AppointmentUpdate,
-    request: Request,
-    container: ContainerDep,
-    if_match: IfMatch,
-    idempotency_key: str | None,
+    appointment_id: str, body: AppointmentUpdate, write: WriteContext
 ) -> JSONResponse:
     changes = body.model_dump(exclude_unset=True)
     changed_by = changes.pop("updated_by")
+    allow_overlap = changes.pop("allow_overlap", False)
 
     def run() -> JSONResponse:
-        result = container.app.update(
+        result = write.container.app.update(
             appointment_id,
             changed_by=changed_by,
             changes=changes,
-            expected_version=if_match,
+            expected_version=write.if_match,
+            allow_overlap=allow_overlap,
         )
-        return written(container, result)
+        return written(write.container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(write, body, run)
 
 
-@router.patch(
-    "/{appointment_id}",
-    response_model=AppointmentPublic,
-    responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
-    summary="Update an appointment",
-)
+@write_route("PATCH", "/{appointment_id}", "Update an appointment")
 def update_appointment(
-    appointment_id: AppointmentId,
-    body: AppointmentUpdate,
-    request: Request,
-    container: ContainerDep,
-    if_match: IfMatch,
+    appointment_id: AppointmentId, body: AppointmentUpdate, write: Write
 ) -> JSONResponse:
-    return _update(appointment_id, body, request, container, if_match, None)
+    return _update(appointment_id, body, write)
 
 
-@router.post(
-    "/{appointment_id}",
-    response_model=AppointmentPublic,
-    responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
-    summary="Update an appointment (POST form)",
-)
+@write_route("POST", "/{appointment_id}", "Update an appointment (POST form)")
 def update_appointment_by_post(
-    appointment_id: AppointmentId,
-    body: AppointmentUpdate,
-    request: Request,
-    container: ContainerDep,
-    if_match: IfMatch,
-    idempotency_key: IdempotencyKey = None,
+    appointment_id: AppointmentId, body: AppointmentUpdate, write: IdempotentWrite
 ) -> JSONResponse:
-    return _update(appointment_id, body, request, container, if_match, idempotency_key)
+    return _update(appointment_id, body, write)
 
 
-@router.post(
-    "/{appointment_id}/status",
-    response_model=AppointmentPublic,
-    responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
-    summary="Change an appointment's status",
-)
+@write_route("POST", "/{appointment_id}/status", "Change an appointment's status")
 def change_status(
-    appointment_id: AppointmentId,
-    body: StatusChange,
-    request: Request,
-    container: ContainerDep,
-    if_match: IfMatch,
-    idempotency_key: IdempotencyKey = None,
+    appointment_id: AppointmentId, body: StatusChange, write: IdempotentWrite
 ) -> JSONResponse:
     def run() -> JSONResponse:
-        result = container.app.change_status(
+        result = write.container.app.change_status(
             appointment_id,
             status=body.status,
             changed_by=body.changed_by,
             reason=body.reason,
-            expected_version=if_match,
+            expected_version=write.if_match,
         )
-        return written(container, result)
+        return written(write.container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(write, body, run)
 
 
-@router.post(
-    "/{appointment_id}/reschedule",
-    response_model=AppointmentPublic,
-    responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
-    summary="Move an appointment, keeping its id",
+@write_route(
+    "POST", "/{appointment_id}/reschedule", "Move an appointment, keeping its id"
 )
 def reschedule(
-    appointment_id: AppointmentId,
-    body: Reschedule,
-    request: Request,
-    container: ContainerDep,
-    if_match: IfMatch,
-    idempotency_key: IdempotencyKey = None,
+    appointment_id: AppointmentId, body: Reschedule, write: IdempotentWrite
 ) -> JSONResponse:
+    app = write.container.app
+    move = app.split_series if body.scope == "this_and_following" else app.reschedule
+
     def run() -> JSONResponse:
-        move = (
-            container.app.split_series
-            if body.scope == "this_and_following"
-            else container.app.reschedule
-        )
         result = move(
             appointment_id,
             start_time=body.start_time,
             end_time=body.end_time,
             changed_by=body.changed_by,
-            expected_version=if_match,
+            expected_version=write.if_match,
+            allow_overlap=body.allow_overlap,
         )
-        return written(container, result)
+        return written(write.container, result)
 
-    return once(container, request, idempotency_key, body, run)
+    return run_at_most_once(write, body, run)
 
 
-@router.patch(
+@write_route(
+    "PATCH",
     "/{appointment_id}/attendees/{attendee_id}",
-    response_model=AppointmentPublic,
-    responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
-    summary="Change one attendee's attendance, no-show or payment status",
+    "Change one attendee's attendance, no-show or payment status",
 )
 def change_attendee(
     appointment_id: AppointmentId,
     attendee_id: Annotated[str, Path(description="The attendee's id.")],
     body: AttendeeChange,
-    container: ContainerDep,
-    if_match: IfMatch,
+    write: Write,
 ) -> JSONResponse:
     changes = body.model_dump(exclude_unset=True)
     changed_by = changes.pop("changed_by")
-    result = container.app.change_attendee(
+    result = write.container.app.change_attendee(
         appointment_id,
         attendee_id,
         changed_by=changed_by,
         changes=changes,
-        expected_version=if_match,
+        expected_version=write.if_match,
     )
-    return written(container, result)
+    return written(write.container, result)
 
 
 @router.get(
@@ -254,7 +219,7 @@ def change_attendee(
 )
 def list_appointments(
     container: ContainerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
         str | None, Query(description="The last id of the previous page.")
     ] = None,

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 
 from eventsourcing.persistence import Mapper
 
-from application.queries import MAX_PAGE_SIZE, AppointmentState, ListQuery
+from application.queries import MAX_PAGE_SIZE, AppointmentState, ListQuery, ReadModel
 from application.service import AppointmentsApplication
 from infrastructure.audit.chain_checks import check_chain
 from infrastructure.audit.findings import Finding, VerifyReport
 from infrastructure.audit.links import ChainStore, StoredLink
-from infrastructure.audit.replay import check_read_model, decode
-from infrastructure.read_model import AppointmentsView
-from infrastructure.recorder import AppointmentsRecorder
+from infrastructure.audit.refold import check_read_model, decode
+from infrastructure.read_model import AppointmentsView, PostgresReadModel
+from infrastructure.recorder import recorder_of
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -24,7 +24,9 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
-class Tally:
+class VerifyTotals:
+    """What the batches verified so far counted and found."""
+
     events: int = 0
     unprojected_events: int = 0
     findings: list[Finding] = field(default_factory=list)
@@ -46,44 +48,43 @@ class StoreVerifier:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        if not isinstance(app.recorder, AppointmentsRecorder):
-            raise TypeError("audit verify needs the appointments PostgreSQL store")
-        self.store = ChainStore(app.recorder)
+        self.store = ChainStore(recorder_of(app))
         self.mapper: Mapper[str] = app.mapper
         self.view = view
+        self.read_model = PostgresReadModel(view)
         self.batch_size = batch_size
 
     def verify(self, on_progress: Progress | None = None) -> VerifyReport:
         view_position = self.view.position()
-        ids = sorted(self.store.appointment_ids() | read_model_ids(self.view))
+        ids = sorted(self.store.appointment_ids() | read_model_ids(self.read_model))
         report_progress = on_progress or (lambda done, total: None)
         report_progress(0, len(ids))
-        tally = Tally()
+        totals = VerifyTotals()
         for start in range(0, len(ids), self.batch_size):
             batch = ids[start : start + self.batch_size]
-            self.verify_batch(batch, view_position, tally)
+            self.verify_batch(batch, view_position, totals)
             report_progress(start + len(batch), len(ids))
         return VerifyReport(
             appointments=len(ids),
-            events=tally.events,
+            events=totals.events,
             view_position=view_position,
-            unprojected_events=tally.unprojected_events,
-            findings=tally.findings,
+            unprojected_events=totals.unprojected_events,
+            findings=totals.findings,
         )
 
     def verify_batch(
-        self, batch: Sequence[str], view_position: int, tally: Tally
+        self, batch: Sequence[str], view_position: int, totals: VerifyTotals
     ) -> None:
         # Rows first: every version a row shows was committed before the
         # events are read, so a concurrent writer never looks like tampering.
-        rows = {each: self.view.get(each) for each in batch}
+        rows = {each: self.read_model.get(each) for each in batch}
         streams = self.store.links_of(batch)
         for appointment_id in batch:
             links = streams.get(appointment_id, [])
             found = self.verify_stream(
                 appointment_id, links, rows[appointment_id], view_position
             )
-            tally.add(links, view_position, found)
+            totals.add(links, view_position, found)
 
     def verify_stream(
         self,
@@ -93,18 +94,18 @@ class StoreVerifier:
         view_position: int,
     ) -> list[Finding]:
         findings = check_chain(appointment_id, links)
-        replayed, undecodable = decode(links, self.mapper)
+        events, undecodable = decode(links, self.mapper)
         if undecodable:
             return findings + undecodable
-        return findings + check_read_model(appointment_id, replayed, row, view_position)
+        return findings + check_read_model(appointment_id, events, row, view_position)
 
 
-def read_model_ids(view: AppointmentsView) -> set[str]:
+def read_model_ids(read_model: ReadModel) -> set[str]:
     """Every appointment the read model holds, page by page."""
     ids: set[str] = set()
     query = ListQuery(limit=MAX_PAGE_SIZE)
     while True:
-        page = view.list(query)
+        page = read_model.list(query)
         ids.update(document["id"] for document in page.data)
         if not page.has_more or not page.data:
             return ids

@@ -11,7 +11,7 @@ there is no ``OFFSET``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from psycopg.sql import SQL, Composable, Composed, Identifier
@@ -19,15 +19,23 @@ from psycopg.sql import SQL, Composable, Composed, Identifier
 from application.queries import ListQuery
 from infrastructure.read_model.tables import ViewTables
 
-APPOINTMENT_FILTERS = (
-    "host",
-    "status",
-    "interaction_type",
-    "internal",
-    "group",
-    "appointment_type",
+SPECIAL_FILTERS = frozenset(
+    {
+        "limit",
+        "starting_after",
+        "attendee",
+        "patient",
+        "start_time_gte",
+        "start_time_lt",
+    }
 )
-"""ListQuery fields that compare equal to the appointments column of that name."""
+"""ListQuery fields for the page, the child tables and the time window."""
+
+APPOINTMENT_FILTERS = tuple(
+    each.name for each in fields(ListQuery) if each.name not in SPECIAL_FILTERS
+)
+"""Every other ListQuery field compares equal to the appointments column of
+that name."""
 
 
 @dataclass(frozen=True)

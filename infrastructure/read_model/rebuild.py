@@ -23,12 +23,12 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from infrastructure.read_model.feed import EventFeed, catch_up
-from infrastructure.read_model.leader import AdvisoryLock
+from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT, AdvisoryLock
+from infrastructure.read_model.catch_up import EventFeed, catch_up
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.replay import replay_by_appointment
 from infrastructure.read_model.tables import REBUILD_SUFFIX
-from infrastructure.read_model.view import LOCK_SCHEMA_DDL, AppointmentsView
+from infrastructure.read_model.view import AppointmentsView
 
 RebuildProgress = Callable[[int, int], None]
 """Told ``(position, head)`` after each batch."""
@@ -98,7 +98,7 @@ def swap_in(
 ) -> int:
     projection = AppointmentsProjection(fresh)
     with live.datastore.transaction(commit=True) as curs:
-        curs.execute(LOCK_SCHEMA_DDL, (live.ddl_lock_key,))
+        curs.execute(LOCK_UNTIL_COMMIT, (live.ddl_lock_key,))
         live_position = live.claim_position(curs, feed.name)
 
         def apply_batch(notifications: Sequence[Notification]) -> int:

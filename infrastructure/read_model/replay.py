@@ -8,15 +8,14 @@ written once: the fresh tables receive one row set per appointment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent, Tracking
 from psycopg.sql import SQL, Composed, Identifier
 
-from application.queries import AppointmentState
 from domain.appointment import Appointment
-from infrastructure.read_model.feed import EventFeed
+from infrastructure.read_model.catch_up import EventFeed
 from infrastructure.read_model.folding import evolve_states
 from infrastructure.read_model.view import AppointmentsView
 
@@ -43,15 +42,11 @@ def replay_by_appointment(
             break
         events = statements.events_of(ids, until, feed)
         with fresh.datastore.transaction(commit=True) as curs:
-            fresh.writer.save(curs, list(fold_all(events).values()))
+            fresh.writer.save(curs, list(evolve_states({}, events).values()))
         done, after_id = done + len(events), ids[-1]
         if on_progress is not None:
             on_progress(done, total)
     return fresh.apply([], Tracking(feed.name, until))
-
-
-def fold_all(events: Sequence[Appointment.Event]) -> dict[str, AppointmentState]:
-    return evolve_states({}, events)
 
 
 class ReplayStatements:

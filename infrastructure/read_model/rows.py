@@ -8,6 +8,7 @@ from typing import Any
 
 from application.queries import AppointmentState
 from application.recurrence import Series
+from domain.occurrences import is_occurrence, is_series
 from domain.values import Document
 
 Row = tuple[Any, ...]
@@ -36,12 +37,12 @@ def appointment_row(state: AppointmentState) -> Row:
 def series_columns(document: Document) -> Row:
     """Whether a row is a series, when its last occurrence ends, and, for an
     occurrence with its own history, its series and original start."""
-    recurring = document["recurring"]
-    if not recurring.get("is_recurring"):
-        return (False, None, None, None)
-    if "series" in recurring:
+    if is_series(document):
+        return (True, Series.of(document).last_end(), None, None)
+    if is_occurrence(document):
+        recurring = document["recurring"]
         return (False, None, recurring["series"], recurring["original_start_time"])
-    return (True, Series.of(document).last_end(), None, None)
+    return (False, None, None, None)
 
 
 def attendee_rows(state: AppointmentState) -> list[Row]:

@@ -25,8 +25,8 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 
 from application.errors import DatabaseUnavailable
 from application.service import AppointmentsApplication
-from infrastructure.read_model.feed import EventFeed, catch_up
-from infrastructure.read_model.leader import AdvisoryLock, LeadershipLost
+from infrastructure.advisory_locks import AdvisoryLock, LeadershipLost
+from infrastructure.read_model.catch_up import EventFeed, catch_up
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.wakeup import NewEventsSignal
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from infrastructure.read_model.leader import is_lock_held
+from infrastructure.advisory_locks import is_lock_held
 
 
 @dataclass(frozen=True)

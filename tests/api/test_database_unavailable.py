@@ -9,7 +9,7 @@ from tests.api.conftest import assert_error, create, create_body
 def lose_the_database(container: Container) -> None:
     container.stop_projections()
     container.app.recorder.datastore.pool.close()  # type: ignore[attr-defined]
-    container.read_model.datastore.pool.close()
+    container.projections.view.datastore.pool.close()
 
 
 def test_reads_and_writes_answer_503_when_the_database_is_gone(

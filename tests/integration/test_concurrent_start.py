@@ -24,7 +24,7 @@ def test_simultaneous_start_ups_on_a_fresh_schema_all_succeed(
     with ThreadPoolExecutor(STARTERS) as pool:
         containers = list(pool.map(start, range(STARTERS)))
     try:
-        assert all(c.read_model.position() == 0 for c in containers)
+        assert all(c.projections.view.position() == 0 for c in containers)
     finally:
         for container in containers:
             container.close()

@@ -22,6 +22,6 @@ def test_concurrent_creates_are_all_recorded_once(container: Container) -> None:
 
     assert len(set(positions)) == WRITERS * EACH
     assert container.app.head_position() == max(p or 0 for p in positions)
-    report = StoreVerifier(container.app, container.read_model).verify()
+    report = StoreVerifier(container.app, container.projections.view).verify()
     assert report.findings == []
     assert report.events == WRITERS * EACH

@@ -33,7 +33,9 @@ def project(container: Container) -> int:
 
 
 def verify(container: Container) -> VerifyReport:
-    return StoreVerifier(container.app, container.read_model, batch_size=2).verify()
+    return StoreVerifier(
+        container.app, container.projections.view, batch_size=2
+    ).verify()
 
 
 def problems(report: VerifyReport) -> set[tuple[str, int, Check]]:

@@ -176,7 +176,7 @@ def test_a_read_model_row_edited_by_hand_is_named(
         SQL(
             "UPDATE {} SET document = jsonb_set(document, '{{name}}', '\"Forged\"') "
             "WHERE id = %s"
-        ).format(container.read_model.tables.appointments),
+        ).format(container.projections.view.tables.appointments),
         victim,
     )
 
@@ -192,7 +192,7 @@ def test_a_read_model_version_edited_by_hand_is_named(
     execute(
         container,
         SQL("UPDATE {} SET version = 2 WHERE id = %s").format(
-            container.read_model.tables.appointments
+            container.projections.view.tables.appointments
         ),
         victim,
     )

@@ -58,7 +58,7 @@ def test_verify_reads_the_read_model_as_it_is_and_runs_no_projection(
 
     assert result.exit_code == 0, result.output
     assert "3 events after the read model's position 3 not compared" in result.stdout
-    assert container.read_model.position() == 3
+    assert container.projections.view.position() == 3
 
 
 def test_every_recorded_hash_follows_the_documented_encoding(
@@ -98,7 +98,7 @@ def test_the_chain_covers_the_stored_bytes_whatever_the_mapper_made_of_them(
     compressing = AppointmentsApplication({**container.env, **COMPRESSING})
     try:
         appointment_id = write_history(compressing, changes=2)
-        verifier = StoreVerifier(compressing, container.read_model)
+        verifier = StoreVerifier(compressing, container.projections.view)
         assert verifier.verify().ok
         execute(
             container,

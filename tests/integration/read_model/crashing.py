@@ -59,7 +59,7 @@ class HangingView(AppointmentsView):
 def run_hanging_worker(database_url: str, schema: str, marker: str) -> None:
     """A worker process whose second batch never finishes (until it is killed)."""
     container = bootstrap(load_settings(database_url=database_url), schema=schema)
-    view = HangingView(container.read_model.datastore)
+    view = HangingView(container.projections.view.datastore)
     view.marker = Path(marker)
     ProjectionWorker(
         app=container.app,

@@ -30,7 +30,7 @@ def a_worker(
 ) -> ProjectionWorker:
     return ProjectionWorker(
         app=container.app,
-        projection=AppointmentsProjection(view or container.read_model),
+        projection=AppointmentsProjection(view or container.projections.view),
         database_url=container.database_url,
         timings=timings,
     )
@@ -67,7 +67,7 @@ def projected_states(container: Container) -> dict[str, AppointmentState]:
 
 def fetch(container: Container, sql: str, *params: Any) -> list[dict[str, Any]]:
     """Run ``sql`` with the container's schema first on the search path."""
-    datastore = container.read_model.datastore
+    datastore = container.projections.view.datastore
     with datastore.transaction() as curs:
         curs.execute(
             SQL("SET LOCAL search_path TO {}").format(Identifier(datastore.schema))

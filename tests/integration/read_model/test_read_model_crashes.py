@@ -42,7 +42,7 @@ def test_a_runner_that_dies_inside_a_batch_leaves_no_trace_of_it(
     container: Container,
 ) -> None:
     write_history(container)  # 18 events
-    crashing = CrashingView(container.read_model.datastore)
+    crashing = CrashingView(container.projections.view.datastore)
     worker = a_worker(container, crashing, replace(FAST, batch_size=4))
 
     worker.start()
@@ -50,7 +50,7 @@ def test_a_runner_that_dies_inside_a_batch_leaves_no_trace_of_it(
     worker.stop()
 
     assert isinstance(worker.error, SimulatedCrash)
-    assert container.read_model.position() == 8  # two batches of four committed
+    assert container.projections.view.position() == 8  # two batches of four committed
     assert not runner_is_active(
         container.database_url, leader_key(crashing.datastore.schema, "appointments")
     )
@@ -63,7 +63,7 @@ def test_a_killed_worker_process_loses_its_batch_and_its_lock(
 ) -> None:
     write_history(container)
     marker = tmp_path / "inside-batch"
-    schema = container.read_model.datastore.schema
+    schema = container.projections.view.datastore.schema
     process = subprocess.Popen(
         [
             sys.executable,
@@ -83,7 +83,7 @@ def test_a_killed_worker_process_loses_its_batch_and_its_lock(
     finally:
         process.kill()
 
-    assert container.read_model.position() == 5  # the first batch only
+    assert container.projections.view.position() == 5  # the first batch only
     key = leader_key(schema, "appointments")
     assert wait_until(lambda: not runner_is_active(container.database_url, key))
     container.start_projections()

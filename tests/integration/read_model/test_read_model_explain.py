@@ -31,17 +31,17 @@ def many(container: Container) -> list[str]:
             )
         )
     project_all(container)
-    with container.read_model.datastore.cursor() as curs:
-        for statement in container.read_model.tables.analyze_statements():
+    with container.projections.view.datastore.cursor() as curs:
+        for statement in container.projections.view.tables.analyze_statements():
             curs.execute(statement)
     return list_everything(container, ListQuery(limit=100))
 
 
 def explain(container: Container, query: ListQuery, after: str | None) -> Any:
-    view = container.read_model
+    view = container.projections.view
     keyset = None
     if after is not None:
-        state = view.get(after)
+        state = container.read_model.get(after)
         assert state is not None
         keyset = Keyset(state.document["start_time"], after)
     statement, params = list_statement(view.tables, query, keyset)

@@ -64,5 +64,5 @@ def test_runners_racing_without_the_lock_still_apply_each_event_once(
     for thread in threads:
         thread.join(timeout=30)
 
-    assert container.read_model.position() == head(container)
+    assert container.projections.view.position() == head(container)
     assert_view_matches_events(container)

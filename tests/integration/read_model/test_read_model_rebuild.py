@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from application.queries import ListQuery
+from infrastructure.advisory_locks import AdvisoryLock
 from infrastructure.bootstrap import Container
-from infrastructure.read_model.leader import AdvisoryLock
 from infrastructure.read_model.rebuild import RebuildInProgress
 from infrastructure.read_model.runner import leader_key
 from infrastructure.read_model.tables import index_names
@@ -100,7 +100,7 @@ def test_a_rebuilt_view_equals_the_live_one(container: Container) -> None:
 
     position = container.projections.rebuild(batch_size=7)
 
-    assert position == head(container) == container.read_model.position()
+    assert position == head(container) == container.projections.view.position()
     assert table_snapshot(container) == live
 
 
@@ -140,7 +140,7 @@ def test_rebuild_while_writes_continue_ends_equal_to_a_fold_of_all_events(
 
 
 def test_only_one_rebuild_runs_at_a_time(container: Container) -> None:
-    schema = container.read_model.datastore.schema
+    schema = container.projections.view.datastore.schema
     key = leader_key(schema, "appointments") + ":rebuild"
     other = AdvisoryLock(container.database_url, key)
     assert other.try_acquire()

@@ -21,7 +21,7 @@ def leading(container: Container) -> Iterator[Container]:
 
 
 def wait_until_leading(container: Container) -> bool:
-    return container.read_model.projecting_here.wait(timeout=10)
+    return container.projections.view.projecting_here.wait(timeout=10)
 
 
 def test_a_waiting_writer_is_woken_by_the_batch_that_applies_its_event(
@@ -55,7 +55,7 @@ def test_without_a_local_runner_the_tracking_table_answers(
     try:
         written = container.app.schedule(a_draft())
 
-        assert not container.read_model.projecting_here.is_set()
+        assert not container.projections.view.projecting_here.is_set()
         assert container.read_model.wait_for(written.position or 0, timeout=10)
     finally:
         second_container.stop_projections()

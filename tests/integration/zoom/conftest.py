@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from infrastructure.zoom import ZoomVideoMeetings
-from infrastructure.zoom_retry import Clocks, RetryPolicy
+from infrastructure.zoom_retry import RetryPolicy, TimeSource
 from tests.zoom_fake import CREDENTIALS, FakeZoom, FakeZoomServer, running_fake_zoom
 
 CLIENT_TIMEOUT = 0.5
@@ -76,7 +76,7 @@ def zoom(
         oauth_url=zoom_server.oauth_url,
         timeout=CLIENT_TIMEOUT,
         policy=TEST_POLICY,
-        clocks=Clocks(sleep=sleeps),
+        time_source=TimeSource(sleep=sleeps),
         monotonic=monotonic,
     )
     yield adapter

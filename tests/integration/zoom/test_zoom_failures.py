@@ -9,7 +9,7 @@ import pytest
 
 from application.ports import VideoProviderUnavailable
 from infrastructure.zoom import ZoomVideoMeetings
-from infrastructure.zoom_retry import Clocks
+from infrastructure.zoom_retry import TimeSource
 from tests.integration.zoom.conftest import TEST_POLICY, RecordedSleeps
 from tests.integration.zoom.test_zoom_meetings import A_REQUEST
 from tests.zoom_fake import CREDENTIALS, FakeZoom
@@ -132,7 +132,7 @@ def test_a_refused_connection_is_unavailable() -> None:
         oauth_url="http://127.0.0.1:9/oauth/token",
         timeout=0.5,
         policy=TEST_POLICY,
-        clocks=Clocks(sleep=lambda _: None),
+        time_source=TimeSource(sleep=lambda _: None),
     )
 
     with pytest.raises(VideoProviderUnavailable, match="OAuth token request failed"):

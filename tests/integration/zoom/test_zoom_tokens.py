@@ -7,7 +7,7 @@ import pytest
 from application.ports import VideoProviderUnavailable
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
-from infrastructure.zoom_retry import Clocks
+from infrastructure.zoom_retry import TimeSource
 from tests.integration.zoom.conftest import TEST_POLICY, SteppingClock
 from tests.integration.zoom.test_zoom_meetings import A_REQUEST
 from tests.zoom_fake import FakeZoom, FakeZoomServer
@@ -88,7 +88,7 @@ def test_wrong_client_secret_is_a_clear_error(
         oauth_url=zoom_server.oauth_url,
         timeout=0.5,
         policy=TEST_POLICY,
-        clocks=Clocks(sleep=lambda _: None),
+        time_source=TimeSource(sleep=lambda _: None),
     )
 
     with pytest.raises(VideoProviderUnavailable, match=r"OAuth refused.*HTTP 401"):

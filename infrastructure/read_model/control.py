@@ -1,5 +1,6 @@
-"""The read model's projections as one process sees them: its view, its
-runner, their status, and rebuilds. The composition root builds one."""
+"""Controlling the read model's projections from one process: running them
+(as leader or standby), their status, and rebuilds. The composition root
+builds one ``ReadModelProjections``; the CLI's ``projections`` commands use it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 
 from application.service import AppointmentsApplication
-from infrastructure.read_model.feed import EventFeed
+from infrastructure.read_model.catch_up import EventFeed
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.rebuild import (
     DEFAULT_REBUILD_BATCH,

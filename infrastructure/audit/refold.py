@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import TopicError
@@ -14,6 +13,7 @@ from domain.history import fold
 from domain.values import Document
 from infrastructure.audit.findings import Check, Finding
 from infrastructure.audit.links import StoredLink
+from infrastructure.read_model.folding import PositionedEvent
 
 DECODE_ERRORS = (ValueError, KeyError, TypeError, TopicError)
 """What decoding (and upcasting) a rewritten payload can raise."""
@@ -22,21 +22,11 @@ FOLD_ERRORS = (KeyError, AttributeError, TypeError, ValueError)
 """What evolving a document can raise when events were swapped or rewritten."""
 
 
-@dataclass(frozen=True)
-class Replayed:
-    event: Appointment.Event
-    position: int
-
-    @property
-    def version(self) -> int:
-        return self.event.originator_version
-
-
 def decode(
     links: Sequence[StoredLink], mapper: Mapper[str]
-) -> tuple[list[Replayed], list[Finding]]:
+) -> tuple[list[PositionedEvent], list[Finding]]:
     """The stream's events as domain events, and a finding for each that isn't one."""
-    replayed: list[Replayed] = []
+    decoded: list[PositionedEvent] = []
     findings: list[Finding] = []
     for link in links:
         if link.event is None or link.position is None:
@@ -47,11 +37,11 @@ def decode(
             findings.append(undecodable(link, str(error).splitlines()[0]))
             continue
         if isinstance(event, Appointment.Event):
-            replayed.append(Replayed(event, link.position))
+            decoded.append(PositionedEvent(link.position, event))
         else:
             topic = link.event.topic
             findings.append(undecodable(link, f"not an appointment event: {topic}"))
-    return replayed, findings
+    return decoded, findings
 
 
 def undecodable(link: StoredLink, reason: str) -> Finding:
@@ -60,7 +50,7 @@ def undecodable(link: StoredLink, reason: str) -> Finding:
 
 def check_read_model(
     appointment_id: str,
-    replayed: Sequence[Replayed],
+    events: Sequence[PositionedEvent],
     row: AppointmentState | None,
     view_position: int,
 ) -> list[Finding]:
@@ -70,13 +60,13 @@ def check_read_model(
     def found(version: int, detail: str) -> list[Finding]:
         return [Finding(appointment_id, version, Check.READ_MODEL, detail)]
 
-    newest = max((r.version for r in replayed), default=0)
+    newest = max((version_of(e) for e in events), default=0)
     processed = max(
-        (r.version for r in replayed if r.position <= view_position), default=0
+        (version_of(e) for e in events if e.position <= view_position), default=0
     )
     if row is None:
         return found(processed, "missing from the read model") if processed else []
-    if not replayed:
+    if not events:
         return found(row.version, "in the read model, but no event is stored")
     if row.version > newest:
         return found(row.version, f"read model ahead: the events end at v{newest}")
@@ -85,15 +75,15 @@ def check_read_model(
             row.version,
             f"read model behind its own position, which covers v{processed}",
         )
-    return compare_with_fold(appointment_id, replayed, row)
+    return compare_with_fold(appointment_id, events, row)
 
 
 def compare_with_fold(
-    appointment_id: str, replayed: Sequence[Replayed], row: AppointmentState
+    appointment_id: str, events: Sequence[PositionedEvent], row: AppointmentState
 ) -> list[Finding]:
-    events = [r.event for r in replayed if r.version <= row.version]
+    shown = [e.event for e in events if version_of(e) <= row.version]
     try:
-        folded: Document = fold(events) or {}
+        folded: Document = fold(shown) or {}
     except FOLD_ERRORS as error:
         detail = f"{type(error).__name__}: {error}"
         return [Finding(appointment_id, row.version, Check.REFOLD_FAILED, detail)]
@@ -102,6 +92,10 @@ def compare_with_fold(
         return []
     detail = "differs from the fold of its events in: " + ", ".join(fields)
     return [Finding(appointment_id, row.version, Check.READ_MODEL, detail)]
+
+
+def version_of(positioned: PositionedEvent) -> int:
+    return positioned.event.originator_version
 
 
 def differing_fields(expected: Document, actual: Document) -> list[str]:

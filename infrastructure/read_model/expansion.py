@@ -19,33 +19,36 @@ from infrastructure.read_model.listing import Keyset
 
 
 @dataclass(frozen=True, order=True)
-class Listed:
-    """One list entry, ordered by ``(start_time, id)`` (ids compare byte-wise)."""
+class ListEntry:
+    """One list entry, ordered by ``(start_time, id)`` (ids compare byte-wise):
+    a stored row, or an occurrence of ``source``, a series, to be expanded."""
 
     start_time: int
     id: str
     source: Document = field(compare=False)
-    virtual: bool = field(default=False, compare=False)
+    expanded: bool = field(default=False, compare=False)
 
     def document(self) -> Document:
-        if self.virtual:
+        if self.expanded:
             return occurrence_document(self.source, self.start_time)
         return self.source
 
 
-def stored(documents: Iterable[Document]) -> list[Listed]:
-    return [Listed(d["start_time"], d["id"], d) for d in documents]
+def stored_entries(documents: Iterable[Document]) -> list[ListEntry]:
+    """The rows a list read, as entries."""
+    return [ListEntry(d["start_time"], d["id"], d) for d in documents]
 
 
-def expanded(
+def occurrence_entries(
     series: Iterable[Document],
     detached: Mapping[str, set[int]],
     window: tuple[int | None, int],
     after: Keyset | None,
     limit: int,
-) -> list[Listed]:
-    """At most ``limit`` occurrences of each series in the window, after ``after``."""
-    entries: list[Listed] = []
+) -> list[ListEntry]:
+    """At most ``limit`` occurrences of each series in the window, after
+    ``after``, but for those ``detached`` (stored with a history of their own)."""
+    entries: list[ListEntry] = []
     for document in series:
         skip = detached.get(document["id"], set())
         occurrences = occurrences_of(document, window, after, skip)
@@ -60,26 +63,16 @@ def occurrences_of(
     window: tuple[int | None, int],
     after: Keyset | None,
     skip: set[int],
-) -> Iterator[Listed]:
+) -> Iterator[ListEntry]:
     gte, lt = window
     for start in Series.of(series).starts_between(gte, lt):
         identifier = occurrence_id(series["id"], start)
         if start in skip or (after and (start, identifier) <= after.key()):
             continue
-        yield Listed(start, identifier, series, virtual=True)
+        yield ListEntry(start, identifier, series, expanded=True)
 
 
-def first_page(entries: Iterable[Listed], limit: int) -> tuple[list[Document], bool]:
+def first_page(entries: Iterable[ListEntry], limit: int) -> tuple[list[Document], bool]:
     """The first ``limit`` entries in list order, and whether more follow."""
     ordered = sorted(entries)
     return [entry.document() for entry in ordered[:limit]], len(ordered) > limit
-
-
-def virtual_occurrence(series: Document, start: int) -> Document | None:
-    """The occurrence of ``series`` starting at ``start``, if its rule has one."""
-    recurring = series["recurring"]
-    if not recurring.get("is_recurring") or "series" in recurring:
-        return None
-    if not Series.of(series).has_start(start):
-        return None
-    return occurrence_document(series, start)

@@ -1,8 +1,11 @@
-"""Leader election with a PostgreSQL session-level advisory lock.
+"""PostgreSQL advisory locks, each named by a text key: every statement that
+takes, tries, releases or looks for one.
 
-The lock lives on a dedicated connection: it is held until released or until
-that session ends, so when the holder's process dies (or its connection
-drops) PostgreSQL releases it and a standby's next attempt takes over.
+A transaction lock (``LOCK_UNTIL_COMMIT``) serialises DDL that concurrent
+start-ups would otherwise race on. A session lock lives on a dedicated
+connection (``AdvisoryLock``): it is held until released or until that session
+ends, so when the holder's process dies (or its connection drops) PostgreSQL
+releases it and a standby's next attempt takes over (leader election).
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from __future__ import annotations
 import psycopg
 from psycopg.sql import SQL
 
-TRY_LOCK = SQL("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS acquired")
+LOCK_UNTIL_COMMIT = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
+LOCK_FOR_SESSION = SQL("SELECT pg_advisory_lock(hashtextextended(%s, 0))")
+UNLOCK_FOR_SESSION = SQL("SELECT pg_advisory_unlock(hashtextextended(%s, 0))")
+TRY_LOCK_FOR_SESSION = SQL(
+    "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS acquired"
+)
 IS_HELD_BY_ANYONE = SQL(
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
     "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0)) AS held"
@@ -22,6 +30,8 @@ class LeadershipLost(Exception):
 
 
 class AdvisoryLock:
+    """A session lock on a connection of its own."""
+
     def __init__(self, database_url: str, key: str, *, connect_timeout: int = 5):
         self.database_url = database_url
         self.key = key
@@ -35,7 +45,7 @@ class AdvisoryLock:
         connection = psycopg.connect(
             self.database_url, autocommit=True, connect_timeout=self.connect_timeout
         )
-        row = connection.execute(TRY_LOCK, (self.key,)).fetchone()
+        row = connection.execute(TRY_LOCK_FOR_SESSION, (self.key,)).fetchone()
         if row is None or not row[0]:
             connection.close()
             return False

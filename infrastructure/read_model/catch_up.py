@@ -9,6 +9,7 @@ from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from application.service import AppointmentsApplication
+from infrastructure.recorder import recorder_of
 
 ApplyBatch = Callable[[Sequence[Notification]], int]
 """Applies a batch in one transaction and returns the view's position after it."""
@@ -24,9 +25,7 @@ class EventFeed:
 
     @classmethod
     def of(cls, app: AppointmentsApplication) -> EventFeed:
-        if not isinstance(app.recorder, PostgresApplicationRecorder):
-            raise TypeError("The appointments read model needs the PostgreSQL store.")
-        return cls(app.name, app.recorder, app.mapper)
+        return cls(app.name, recorder_of(app), app.mapper)
 
     def after(
         self, position: int, limit: int, until: int | None = None
