@@ -222,3 +222,68 @@ def test_availability_refuses_an_empty_window(client: TestClient) -> None:
     )
 
     assert_error(response, 400, "parameter_invalid", "start_time_lt")
+
+
+def test_allow_overlap_books_over_another_and_is_still_busy(
+    client: TestClient,
+) -> None:
+    first = create(client)
+
+    second = create(
+        client,
+        start_time=START + HOUR // 2,
+        end_time=START + 2 * HOUR,
+        allow_overlap=True,
+    )
+
+    assert [
+        b["appointment"] for b in busy(client, "user_host", START, START + DAY)
+    ] == [
+        first["id"],
+        second["id"],
+    ]
+    conflicts = refused(client, start_time=START + HOUR, end_time=START + 2 * HOUR)
+    assert conflicts == [
+        {"appointment": second["id"], "user": "user_host"},
+        {"appointment": second["id"], "user": "user_patient"},
+    ]
+
+
+def test_allow_overlap_moves_onto_a_taken_slot(client: TestClient) -> None:
+    create(client)
+    later = create(client, start_time=START + 2 * HOUR, end_time=START + 3 * HOUR)
+
+    response = client.post(
+        f"/v1/appointments/{later['id']}/reschedule",
+        json={
+            "start_time": START,
+            "end_time": START + HOUR,
+            "changed_by": "u",
+            "allow_overlap": True,
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["start_time"] == START
+
+
+def test_allow_overlap_adds_a_busy_attendee(client: TestClient) -> None:
+    create(client, host="other_host", attendees=["busy_patient"])
+    group = create(client, group=True, attendees=["user_patient"])
+
+    response = client.patch(
+        f"/v1/appointments/{group['id']}",
+        json={
+            "attendees": ["user_patient", "busy_patient"],
+            "updated_by": "u",
+            "allow_overlap": True,
+        },
+    )
+
+    assert response.status_code == 200, response.text
+
+
+def test_allow_overlap_must_be_a_boolean(client: TestClient) -> None:
+    response = client.post("/v1/appointments", json=create_body(allow_overlap="true"))
+
+    assert_error(response, 400, "parameter_invalid", "allow_overlap")
