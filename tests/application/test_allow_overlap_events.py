@@ -31,7 +31,7 @@ def strip_back(app: AppointmentsApplication, event: Appointment.Event) -> Stored
 def test_each_booking_event_records_whether_it_opted_out(
     app: AppointmentsApplication,
 ) -> None:
-    first = app.schedule(a_draft()).document["id"]
+    first = app.schedule(a_draft(allow_overlap=False)).document["id"]
     second = app.schedule(a_draft(allow_overlap=True)).document["id"]
     app.reschedule(
         first,
@@ -79,11 +79,11 @@ def test_events_from_before_allow_overlap_load_as_not_opted_out(
 
 
 def test_a_refused_booking_records_nothing(app: AppointmentsApplication) -> None:
-    app.schedule(a_draft())
+    app.schedule(a_draft(allow_overlap=False))
     head = app.head_position()
 
     with pytest.raises(ScheduleConflict) as refused:
-        app.schedule(a_draft(host="other_host"))
+        app.schedule(a_draft(host="other_host", allow_overlap=False))
 
     assert [c.user for c in refused.value.conflicts] == ["user_patient"]
     assert app.head_position() == head
