@@ -3,6 +3,7 @@ each new video link, and each event's link in the hash chain."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +15,11 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.ports import DuplicateVideoLink, VideoMeeting
+from infrastructure import store_metrics
 from infrastructure.audit.schema import HashChainSchema
-from infrastructure.group_commit import GroupCommit, PendingSave
+from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
+
+logger = logging.getLogger(__name__)
 
 LOCK_DDL = SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))")
 """Serialises this store's DDL: concurrent start-ups would otherwise race on
@@ -64,6 +68,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             record_one=lambda pending: self._insert_alone(
                 pending.stored_events, pending.kwargs
             ),
+            on_fallback=report_fallback,
         )
 
     def create_table(self) -> None:
@@ -103,24 +108,35 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             if meeting is not None and self._is_video_link_conflict(error):
                 raise DuplicateVideoLink(meeting) from error
             raise
+        store_metrics.record_commit(saves=1, events=len(stored_events))
         return ids
 
     def _insert_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:
         """Several saves in one transaction: their rows, one table lock, one
-        insert of all their events; each save's notification ids."""
+        insert of all their events; each save's notification ids. Whatever
+        refuses the group is raised as ``GroupRefused`` inside the transaction,
+        which then rolls back: nothing of the group is stored."""
         events = [event for pending in group for event in pending.stored_events]
         with self.datastore.transaction(commit=True) as curs:
-            for pending in group:
-                self._insert_events(curs, pending.stored_events, **pending.kwargs)
-            self._insert_stored_events(curs, events)
-            ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
-        if len(ids) != len(events):
-            raise IntegrityError(f"expected {len(events)} notification ids")
-        split: list[Sequence[int]] = []
+            try:
+                ids = self._record_group_in(curs, group, events)
+            except REFUSALS as error:
+                raise GroupRefused(refusal_reason(error)) from error
+        store_metrics.record_commit(saves=len(group), events=len(events))
+        return split_ids(ids, group)
+
+    def _record_group_in(
+        self,
+        curs: Cursor[DictRow],
+        group: Sequence[PendingSave],
+        events: Sequence[StoredEvent],
+    ) -> list[int]:
         for pending in group:
-            split.append(ids[: len(pending.stored_events)])
-            ids = ids[len(pending.stored_events) :]
-        return split
+            self._insert_events(curs, pending.stored_events, **pending.kwargs)
+        self._insert_stored_events(curs, events)
+        ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
+        check_id_count(ids, events)
+        return ids
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -141,3 +157,51 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             isinstance(cause, psycopg.errors.UniqueViolation)
             and cause.diag.table_name == self.video_links_table
         )
+
+
+class IdCountMismatch(Exception):
+    """The insert returned another number of notification ids than events."""
+
+
+REFUSALS = (psycopg.IntegrityError, psycopg.DataError, IdCountMismatch)
+"""Failures of a group's statements, raised before its commit: the group was
+refused for what it holds, not for want of a database."""
+
+
+def check_id_count(ids: Sequence[int], events: Sequence[StoredEvent]) -> None:
+    if len(ids) != len(events):
+        expected = f"expected {len(events)} notification ids, got {len(ids)}"
+        raise IdCountMismatch(expected)
+
+
+def split_ids(ids: Sequence[int], group: Sequence[PendingSave]) -> list[Sequence[int]]:
+    split: list[Sequence[int]] = []
+    for pending in group:
+        split.append(ids[: len(pending.stored_events)])
+        ids = ids[len(pending.stored_events) :]
+    return split
+
+
+def refusal_reason(error: BaseException) -> str:
+    """Why a group was refused, without any stored value: the error's class
+    and, for a constraint, its name (a message may quote the row)."""
+    diag = getattr(error, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    name = type(error).__name__
+    return f"{name} on {constraint}" if constraint else name
+
+
+def report_fallback(group: Sequence[PendingSave], refusal: GroupRefused) -> None:
+    """Log (ids and versions only) and count a group redone save by save."""
+    saves = ", ".join(
+        f"{event.originator_id}@{event.originator_version}"
+        for pending in group
+        for event in pending.stored_events
+    )
+    logger.warning(
+        "group commit of %d saves refused (%s); saving each alone: %s",
+        len(group),
+        refusal,
+        saves,
+    )
+    store_metrics.GROUP_FALLBACKS.inc()
