@@ -59,4 +59,7 @@ def create_app(
 
 def create_app_from_settings() -> FastAPI:
     """The factory ``uvicorn`` calls in each worker (``appointments serve``)."""
-    return create_app(lambda: bootstrap(load_settings()))
+    settings = load_settings()
+    return create_app(
+        lambda: bootstrap(settings), run_projections=settings.serve_projections
+    )
