@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier
 from application.ports import DuplicateVideoLink, VideoMeeting
 from infrastructure import store_metrics
 from infrastructure.audit.schema import HashChainSchema
+from infrastructure.fail_fast import unretried
 from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     every appointment's link unique across the whole store. A trigger on the
     events table records each event's hash chain link (``infrastructure.audit``).
     """
+
+    select_events = unretried(PostgresApplicationRecorder.select_events)
+    select_notifications = unretried(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = unretried(PostgresApplicationRecorder.max_notification_id)
+    _insert_unretried = unretried(PostgresApplicationRecorder.insert_events)
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -102,7 +108,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
     ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = self._insert_unretried(stored_events, **kwargs)
         except IntegrityError as error:
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
