@@ -13,4 +13,5 @@ from typing import Any
 
 def unretried(method: Callable[..., Any]) -> Callable[..., Any]:
     """The library method without its retry decorator."""
-    return inspect.unwrap(method)
+    unwrapped: Callable[..., Any] = inspect.unwrap(method)
+    return unwrapped

@@ -20,5 +20,5 @@ class AppointmentsFactory(PostgresFactory):
         if pool_timeout:
             pool.timeout = float(pool_timeout)
         statement_ms = round(float(self.env.get(STATEMENT_TIMEOUT) or 0) * 1000)
-        if statement_ms > 0:
+        if statement_ms > 0 and isinstance(pool.kwargs, dict):
             pool.kwargs["options"] = f"-c statement_timeout={statement_ms}"
