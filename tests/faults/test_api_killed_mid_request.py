@@ -131,6 +131,13 @@ def retry_on_a_new_process(
     return reply, time.monotonic() - started
 
 
+KILL_POINTS: dict[str, tuple[Callable[[Container], Any], str]] = {
+    "before_the_commit": (events_table_locked, "LOCK TABLE"),
+    "after_the_commit": (completion_gated, "UPDATE"),
+}
+"""Where the request is held when it is killed: the lock it waits for, and
+the statement it waits in."""
+
 AFTER_THE_COMMIT_DUPLICATES = pytest.mark.xfail(
     strict=True,
     reason="issue 14: the Idempotency-Key is completed in its own transaction "
@@ -156,22 +163,14 @@ def test_a_retry_after_the_process_died_completes_exactly_once(
     container = open_container(own_postgres.url)
     body, key = create_body(), f"kill-{window}"
     try:
-        if window == "before_the_commit":
-            with events_table_locked(container):
-                post_in_background(serve, body, key)
-                wait_until(
-                    lambda: waiting_on(own_postgres.url, "Lock", "LOCK TABLE"),
-                    "the write waits",
-                )
-                serve.kill()
-        else:
-            with completion_gated(container):
-                post_in_background(serve, body, key)
-                wait_until(
-                    lambda: waiting_on(own_postgres.url, "Lock", "UPDATE"),
-                    "the events are stored",
-                )
-                serve.kill()
+        gate, waiting_statement = KILL_POINTS[window]
+        with gate(container):
+            post_in_background(serve, body, key)
+            wait_until(
+                lambda: waiting_on(own_postgres.url, "Lock", waiting_statement),
+                f"the request waits in {waiting_statement}",
+            )
+            serve.kill()
         stored_before_retry = appointments_of(container, body["host"])
         reply, seconds = retry_on_a_new_process(
             own_postgres, workdir, services, body, key
@@ -181,7 +180,8 @@ def test_a_retry_after_the_process_died_completes_exactly_once(
         container.close()
 
     print(
-        f"\nkilled {window.replace('_', ' ')}: {stored_before_retry} stored at the kill; "
+        f"\nkilled {window.replace('_', ' ')}: "
+        f"{stored_before_retry} stored at the kill; "
         f"the retry answered {reply.status if reply else None} after {seconds:.1f}s; "
         f"{stored} appointment(s) stored"
     )

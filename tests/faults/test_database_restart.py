@@ -122,7 +122,8 @@ def test_a_database_restart_is_503_then_recovered_with_nothing_lost(
     ledger = load.ledger
     statuses = ledger.statuses()
     print(
-        f"writes acknowledged: {len(ledger.creates)} creates, {len(ledger.updates)} updates; attempts by status {statuses}"
+        f"writes acknowledged: {len(ledger.creates)} creates, "
+        f"{len(ledger.updates)} updates; attempts by status {statuses}"
     )
     assert "500" not in statuses
     assert ledger.unfinished == []
@@ -134,7 +135,9 @@ def test_a_database_restart_is_503_then_recovered_with_nothing_lost(
     finally:
         container.close()
     print(
-        f"store: {check.appointments_in_store} appointments, {check.events} events; read model caught up in {caught_up:.2f}s; {check.rows_compared} rows equal their fold"
+        f"store: {check.appointments_in_store} appointments, {check.events} "
+        f"events; read model caught up in {caught_up:.2f}s; "
+        f"{check.rows_compared} rows equal their fold"
     )
     assert check.findings == []
     assert len(set(ledger.creates.values())) == len(ledger.creates)
