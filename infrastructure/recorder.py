@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg.errors
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -108,13 +108,27 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
     ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = self._insert_unretried(stored_events, **kwargs)
+            ids: Sequence[int] | None = self._insert_pipelined(stored_events, kwargs)
         except IntegrityError as error:
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
                 raise DuplicateVideoLink(meeting) from error
             raise
         store_metrics.record_commit(saves=1, events=len(stored_events))
+        return ids
+
+    def _insert_pipelined(
+        self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> Sequence[int] | None:
+        """The library's pipelined insert, sent again once if the pipeline was
+        aborted: a statement before the sync failed (say, a video link's unique
+        constraint), so nothing was stored, and the second try names the error."""
+        try:
+            ids: Sequence[int] | None = self._insert_unretried(stored_events, **kwargs)
+        except OperationalError as error:
+            if not isinstance(error.__cause__, psycopg.errors.PipelineAborted):
+                raise
+            ids = self._insert_unretried(stored_events, **kwargs)
         return ids
 
     def _insert_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:

@@ -23,7 +23,10 @@ pytestmark = pytest.mark.faults
 
 CONNECT_TIMEOUT = 2
 SLACK_SECONDS = 3.0
-"""Scheduling slack on this shared machine, on top of the connect timeout."""
+"""Scheduling slack on this shared machine."""
+DOWN_REPLY_SECONDS = 2 * CONNECT_TIMEOUT + SLACK_SECONDS
+"""A keyed write may meet the timeout twice (its key's claim, then the
+release of its key after the failed write): never a hang."""
 LOAD_SECONDS = 25
 UP_BEFORE_STOP = 5
 DOWN_SECONDS = 6
@@ -108,7 +111,7 @@ def test_a_database_restart_is_503_then_recovered_with_nothing_lost(
         assert reply.status == 503, reply
         assert reply.code == "database_unavailable", reply
         assert reply.headers.get("retry-after"), reply
-        assert reply.seconds <= CONNECT_TIMEOUT + SLACK_SECONDS, reply
+        assert reply.seconds <= DOWN_REPLY_SECONDS, reply
     assert serve.alive()
     assert serve.pid == pid
 
