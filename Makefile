@@ -3,7 +3,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean bench bench-quick
+.PHONY: install run test test-faults lint clean bench bench-quick
 
 install: $(STAMP)
 
@@ -18,6 +18,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -m faults -s tests/faults $(PYTEST_ARGS)
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

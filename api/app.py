@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
+from api.container_metrics import container_metrics
 from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
@@ -37,11 +39,12 @@ def create_app(
             container.start_projections()
         app.state.container = container
         try:
-            yield
+            with container_metrics(container):
+                yield
         finally:
             container.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Appointments API",
         version="1.0.0",
         description=DESCRIPTION,
@@ -60,4 +63,7 @@ def create_app(
 
 def create_app_from_settings() -> FastAPI:
     """The factory ``uvicorn`` calls in each worker (``appointments serve``)."""
-    return create_app(lambda: bootstrap(load_settings()))
+    settings = load_settings()
+    return create_app(
+        lambda: bootstrap(settings), run_projections=settings.serve_projections
+    )

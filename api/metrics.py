@@ -7,6 +7,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infrastructure import store_metrics
+
 REGISTRY = CollectorRegistry()
 
 REQUESTS = Counter(
@@ -26,6 +28,8 @@ EVENT_STORE_HEAD = Gauge(
     "The newest feed position seen by the last readiness check.",
     registry=REGISTRY,
 )
+for _store_metric in store_metrics.COLLECTORS:
+    REGISTRY.register(_store_metric)
 
 
 class MetricsMiddleware:

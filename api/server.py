@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from api.nodelay import NoDelayH11Protocol
+from api.port_check import ensure_port_free
 from infrastructure.bootstrap import resolve_database_url
 from infrastructure.database import check_reachable
 from infrastructure.settings import Settings
@@ -14,6 +15,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Run uvicorn; Ctrl-C finishes requests in flight, then stops."""
+    ensure_port_free(host, port)
     url = resolve_database_url(settings)
     check_reachable(url, connect_timeout=settings.database_connect_timeout)
     uvicorn.run(

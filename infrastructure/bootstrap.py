@@ -95,6 +95,8 @@ def bootstrap(
         schema=schema,
         pool_size=settings.database_pool_size,
         connect_timeout=settings.database_connect_timeout,
+        pool_timeout=settings.database_pool_timeout,
+        statement_timeout=settings.database_statement_timeout,
     )
     app = AppointmentsApplication(
         env, clock=clock, video=video or build_video(settings)

@@ -8,19 +8,28 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
+from infrastructure.persistence import POOL_TIMEOUT, STATEMENT_TIMEOUT
 from infrastructure.settings import SettingsError
 
 RECORDER_TOPIC = "infrastructure.recorder:AppointmentsRecorder"
+FACTORY_TOPIC = "infrastructure.persistence:AppointmentsFactory"
 
 
 def eventsourcing_env(
-    url: str, *, schema: str = "", pool_size: int = 5, connect_timeout: int = 5
+    url: str,
+    *,
+    schema: str = "",
+    pool_size: int = 5,
+    connect_timeout: int = 5,
+    pool_timeout: float | None = None,
+    statement_timeout: float = 0,
 ) -> dict[str, str]:
-    """The ``eventsourcing`` environment for a ``postgresql://`` URL."""
+    """The ``eventsourcing`` environment for a ``postgresql://`` URL; the
+    timeouts are in seconds (``statement_timeout`` 0: none)."""
     params = conninfo_to_dict(url)
     user = str(params.get("user") or getpass.getuser())
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": FACTORY_TOPIC,
         "ORIGINATOR_ID_TYPE": "text",
         "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
         "POSTGRES_DBNAME": str(params.get("dbname") or user),
@@ -32,6 +41,8 @@ def eventsourcing_env(
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
         "POSTGRES_LOCK_TIMEOUT": "5",
+        POOL_TIMEOUT: str(pool_timeout or connect_timeout),
+        STATEMENT_TIMEOUT: str(statement_timeout),
     }
 
 

@@ -5,9 +5,14 @@ so that notification ids commit in order; concurrent writers therefore queue
 on the lock, one round trip each. Here the first writer to find no commit in
 progress becomes the committer: it takes every save queued so far and records
 them with one lock, one insert and one commit, then wakes their writers.
-If that shared transaction fails (say, one save's version conflicts), each
-save of the group is recorded again on its own, so every writer gets exactly
-its own outcome.
+
+If the store refuses the shared transaction as a whole (say, one save's
+version conflicts) it raises ``GroupRefused`` from inside the transaction, so
+nothing of the group was stored; then each save is recorded again on its own,
+and every writer gets exactly its own outcome. Any other failure (the
+connection lost, the commit's outcome unknown) is every writer's failure:
+redoing saves that may already be stored would report a conflict for a write
+that succeeded.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 Ids = Sequence[int] | None
+
+
+class GroupRefused(Exception):
+    """The store refused a group and rolled its transaction back: nothing of
+    the group was stored, so each save may be redone alone."""
 
 
 @dataclass
@@ -39,17 +49,26 @@ class PendingSave:
         return self.ids
 
 
+def ignore_fallback(group: Sequence[PendingSave], refusal: GroupRefused) -> None:
+    """The default: a fallback to one-by-one saves goes unreported."""
+
+
 class GroupCommit:
     """Combines concurrent saves; ``record_group`` writes several in one
-    transaction, ``record_one`` writes one on its own."""
+    transaction, ``record_one`` writes one on its own; ``on_fallback`` hears
+    of each group refused as a whole before its saves are redone alone."""
 
     def __init__(
         self,
         record_group: Callable[[Sequence[PendingSave]], list[Sequence[int]]],
         record_one: Callable[[PendingSave], Ids],
+        on_fallback: Callable[
+            [Sequence[PendingSave], GroupRefused], None
+        ] = ignore_fallback,
     ) -> None:
         self.record_group = record_group
         self.record_one = record_one
+        self.on_fallback = on_fallback
         self._queue: list[PendingSave] = []
         self._committing = False
         self._changed = threading.Condition()
@@ -97,10 +116,12 @@ class GroupCommit:
                 pending.finish(error=error)
 
     def _recorded_together(self, group: list[PendingSave]) -> bool:
-        """Whether the group committed as one; if not, nothing of it did."""
+        """Whether the group committed as one; if refused, nothing of it did.
+        Any other failure propagates to every writer of the group."""
         try:
             ids = self.record_group(group)
-        except Exception:  # one bad save spoils the group: each is redone alone
+        except GroupRefused as refusal:
+            self.on_fallback(group, refusal)
             return False
         for pending, its_ids in zip(group, ids, strict=True):
             pending.finish(ids=its_ids)

@@ -3,12 +3,13 @@ each new video link, and each event's link in the hash chain."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg.errors
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -17,14 +18,18 @@ from psycopg.sql import SQL, Identifier
 from application.bookings import Booking, Busy
 from application.ports import DuplicateVideoLink, VideoMeeting
 from domain.errors import ScheduleConflict
+from infrastructure import store_metrics
 from infrastructure.advisory_locks import (
     LOCK_FOR_SESSION,
     LOCK_UNTIL_COMMIT,
     UNLOCK_FOR_SESSION,
 )
 from infrastructure.audit.schema import HashChainSchema
-from infrastructure.group_commit import GroupCommit, PendingSave
+from infrastructure.fail_fast import unretried
+from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
 from infrastructure.occupancy import OccupancyTable
+
+logger = logging.getLogger(__name__)
 
 
 class AppointmentsRecorder(PostgresApplicationRecorder):
@@ -34,6 +39,11 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     every appointment's link unique across the whole store. A trigger on the
     events table records each event's hash chain link (``infrastructure.audit``).
     """
+
+    select_events = unretried(PostgresApplicationRecorder.select_events)
+    select_notifications = unretried(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = unretried(PostgresApplicationRecorder.max_notification_id)
+    _insert_unretried = unretried(PostgresApplicationRecorder.insert_events)
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -75,6 +85,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             record_one=lambda pending: self._insert_alone(
                 pending.stored_events, pending.kwargs
             ),
+            on_fallback=report_fallback,
         )
 
     def create_table(self) -> None:
@@ -112,7 +123,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
     ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = self._insert_pipelined(stored_events, kwargs)
         except IntegrityError as error:
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
@@ -120,24 +131,49 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             if self._is_double_booking(error):
                 raise self._schedule_conflict(kwargs.get("bookings", ())) from error
             raise
+        store_metrics.record_commit(saves=1, events=len(stored_events))
+        return ids
+
+    def _insert_pipelined(
+        self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> Sequence[int] | None:
+        """The library's pipelined insert, sent again once if the pipeline was
+        aborted: a statement before the sync failed (say, a video link's unique
+        constraint), so nothing was stored, and the second try names the error."""
+        try:
+            ids: Sequence[int] | None = self._insert_unretried(stored_events, **kwargs)
+        except OperationalError as error:
+            if not isinstance(error.__cause__, psycopg.errors.PipelineAborted):
+                raise
+            ids = self._insert_unretried(stored_events, **kwargs)
         return ids
 
     def _insert_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:
         """Several saves in one transaction: their rows, one table lock, one
-        insert of all their events; each save's notification ids."""
+        insert of all their events; each save's notification ids. Whatever
+        refuses the group is raised as ``GroupRefused`` inside the transaction,
+        which then rolls back: nothing of the group is stored."""
         events = [event for pending in group for event in pending.stored_events]
         with self.datastore.transaction(commit=True) as curs:
-            for pending in group:
-                self._insert_events(curs, pending.stored_events, **pending.kwargs)
-            self._insert_stored_events(curs, events)
-            ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
-        if len(ids) != len(events):
-            raise IntegrityError(f"expected {len(events)} notification ids")
-        split: list[Sequence[int]] = []
+            try:
+                ids = self._record_group_in(curs, group, events)
+            except REFUSALS as error:
+                raise GroupRefused(refusal_reason(error)) from error
+        store_metrics.record_commit(saves=len(group), events=len(events))
+        return split_ids(ids, group)
+
+    def _record_group_in(
+        self,
+        curs: Cursor[DictRow],
+        group: Sequence[PendingSave],
+        events: Sequence[StoredEvent],
+    ) -> list[int]:
         for pending in group:
-            split.append(ids[: len(pending.stored_events)])
-            ids = ids[len(pending.stored_events) :]
-        return split
+            self._insert_events(curs, pending.stored_events, **pending.kwargs)
+        self._insert_stored_events(curs, events)
+        ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
+        check_id_count(ids, events)
+        return ids
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -184,3 +220,57 @@ def recorder_of(app: Application[str]) -> AppointmentsRecorder:
     if not isinstance(app.recorder, AppointmentsRecorder):
         raise TypeError("The appointments service needs its PostgreSQL recorder.")
     return app.recorder
+
+
+class IdCountMismatch(Exception):
+    """The insert returned another number of notification ids than events."""
+
+
+REFUSALS = (
+    psycopg.IntegrityError,
+    psycopg.DataError,
+    IdCountMismatch,
+    ScheduleConflict,
+)
+"""Failures of a group's statements, raised before its commit: the group was
+refused for what it holds, not for want of a database. A double booking is
+one: redone save by save, only the save that books taken time is refused."""
+
+
+def check_id_count(ids: Sequence[int], events: Sequence[StoredEvent]) -> None:
+    if len(ids) != len(events):
+        expected = f"expected {len(events)} notification ids, got {len(ids)}"
+        raise IdCountMismatch(expected)
+
+
+def split_ids(ids: Sequence[int], group: Sequence[PendingSave]) -> list[Sequence[int]]:
+    split: list[Sequence[int]] = []
+    for pending in group:
+        split.append(ids[: len(pending.stored_events)])
+        ids = ids[len(pending.stored_events) :]
+    return split
+
+
+def refusal_reason(error: BaseException) -> str:
+    """Why a group was refused, without any stored value: the error's class
+    and, for a constraint, its name (a message may quote the row)."""
+    diag = getattr(error, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    name = type(error).__name__
+    return f"{name} on {constraint}" if constraint else name
+
+
+def report_fallback(group: Sequence[PendingSave], refusal: GroupRefused) -> None:
+    """Log (ids and versions only) and count a group redone save by save."""
+    saves = ", ".join(
+        f"{event.originator_id}@{event.originator_version}"
+        for pending in group
+        for event in pending.stored_events
+    )
+    logger.warning(
+        "group commit of %d saves refused (%s); saving each alone: %s",
+        len(group),
+        refusal,
+        saves,
+    )
+    store_metrics.GROUP_FALLBACKS.inc()

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_pool_size: int = Field(default=5, ge=1, le=200)
     database_connect_timeout: int = Field(default=5, ge=1, le=300)
+    database_pool_timeout: float = Field(default=5.0, gt=0, le=300)
+    database_statement_timeout: float = Field(default=30.0, ge=0, le=3600)
+    serve_projections: bool = True
     video_provider: Literal["local", "zoom"] = "local"
     zoom_account_id: str | None = unprefixed("ZOOM_ACCOUNT_ID")
     zoom_client_id: str | None = unprefixed("ZOOM_CLIENT_ID")

@@ -4,10 +4,10 @@ builds one ``ReadModelProjections``; the CLI's ``projections`` commands use it."
 
 from __future__ import annotations
 
-from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 
 from application.service import AppointmentsApplication
+from infrastructure.persistence import AppointmentsFactory
 from infrastructure.read_model.catch_up import EventFeed
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.rebuild import (
@@ -28,7 +28,7 @@ class UnknownProjection(Exception):
 def build_view(env: dict[str, str]) -> AppointmentsView:
     """The view, its tables created, configured like the event store (same
     database and schema) under the projection's name."""
-    factory = PostgresFactory(Environment(AppointmentsProjection.name, env))
+    factory = AppointmentsFactory(Environment(AppointmentsProjection.name, env))
     return factory.tracking_recorder(AppointmentsView)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infrastructure.group_commit import GroupCommit, PendingSave
+from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
 
 
 class Store:
@@ -23,6 +23,7 @@ class Store:
         self.release_first = threading.Event()
         self.next_id = 0
         self.refuse: set[str] = set()
+        self.fail_groups = False
 
     def name(self, pending: PendingSave) -> str:
         return str(pending.kwargs["name"])
@@ -30,7 +31,9 @@ class Store:
     def record_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:
         names = [self.name(p) for p in group]
         if self.refuse & set(names):
-            raise ValueError("one save of the group is refused")
+            raise GroupRefused("one save of the group is refused")
+        if self.fail_groups:
+            raise ConnectionError("the connection was lost")
         self.groups.append(names)
         return [self.ids(1) for _ in group]
 
@@ -84,3 +87,39 @@ def test_a_failed_group_is_redone_save_by_save() -> None:
     with pytest.raises(ValueError, match="bad refused"):
         group[1].outcome()
     assert group[2].outcome() == [2]
+
+
+def test_a_group_that_fails_otherwise_fails_every_writer_and_redoes_nothing() -> None:
+    store = Store()
+    store.first_started.set()
+    store.fail_groups = True
+    heard: list[int] = []
+    commit = GroupCommit(
+        store.record_group, store.record_one, lambda g, _: heard.append(len(g))
+    )
+    group = [PendingSave([], {"name": n}) for n in ("one", "two")]
+
+    with pytest.raises(ConnectionError):
+        commit._commit(group)
+
+    assert store.alone == []
+    assert heard == []
+    for pending in group:
+        with pytest.raises(ConnectionError, match="lost"):
+            pending.outcome()
+
+
+def test_a_refused_group_is_reported_before_the_redo() -> None:
+    store = Store()
+    store.first_started.set()
+    store.refuse = {"bad"}
+    heard: list[tuple[list[str], str]] = []
+    commit = GroupCommit(
+        store.record_group,
+        store.record_one,
+        lambda g, refusal: heard.append(([store.name(p) for p in g], str(refusal))),
+    )
+
+    commit._commit([PendingSave([], {"name": n}) for n in ("good", "bad")])
+
+    assert heard == [(["good", "bad"], "one save of the group is refused")]
