@@ -23,8 +23,7 @@ def test_each_slot_goes_to_one_rival_and_the_others_are_not_spoiled(
         try:
             return container.app.schedule(draft).document["host"]
         except ScheduleConflict as refused:
-            assert [c.user for c in refused.conflicts] == [host]
-            return "refused"
+            return "refused" if [c.user for c in refused.conflicts] == [host] else "?"
 
     with ThreadPoolExecutor(HOSTS * RIVALS) as pool:
         outcomes = Counter(pool.map(book, range(HOSTS * RIVALS)))
