@@ -62,9 +62,9 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
                 "appointment_id text NOT NULL)"
             ).format(table=table)
         )
-        self.insert_video_link = SQL(
+        self.insert_video_links = SQL(
             "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
-            "VALUES (%s, %s, %s)"
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
         ).format(table=table)
         self.hash_chain = HashChainSchema(
             self.datastore.schema, events_table_name, self.datastore.originator_id_type
@@ -168,8 +168,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         group: Sequence[PendingSave],
         events: Sequence[StoredEvent],
     ) -> list[int]:
-        for pending in group:
-            self._insert_events(curs, pending.stored_events, **pending.kwargs)
+        self._write_rows(curs, group)
         self._insert_stored_events(curs, events)
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
         check_id_count(ids, events)
@@ -178,18 +177,28 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        meeting: VideoMeeting | None = kwargs.get("video_meeting")
-        if meeting is not None:
-            appointment_id = str(stored_events[0].originator_id)
-            curs.execute(
-                self.insert_video_link,
-                (meeting.meeting_id, meeting.join_url, appointment_id),
-                prepare=True,
+        self._write_rows(curs, [PendingSave(stored_events, kwargs)])
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _write_rows(self, curs: Cursor[DictRow], saves: Sequence[PendingSave]) -> None:
+        """The rows that commit with these saves' events, a statement for each
+        kind whatever the number of saves: new video links, then occupancy."""
+        links = [
+            (
+                meeting.meeting_id,
+                meeting.join_url,
+                str(save.stored_events[0].originator_id),
             )
-        bookings: Sequence[Booking] = kwargs.get("bookings", ())
+            for save in saves
+            if (meeting := save.kwargs.get("video_meeting")) is not None
+        ]
+        if links:
+            curs.execute(
+                self.insert_video_links, [list(c) for c in zip(*links, strict=True)]
+            )
+        bookings = [b for save in saves for b in save.kwargs.get("bookings", ())]
         if bookings:
             self.occupancy.write(curs, bookings)
-        super()._insert_events(curs, stored_events, **kwargs)
 
     def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
         with self.datastore.transaction(commit=False) as curs:
