@@ -28,6 +28,7 @@ from domain.errors import (
     InvalidAppointment,
     InvalidStatusTransition,
     MissingParameter,
+    ScheduleConflict,
 )
 
 logger = logging.getLogger("appointments.api")
@@ -44,6 +45,7 @@ class ApiError(Exception):
         message: str,
         param: str | None = None,
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -52,6 +54,8 @@ class ApiError(Exception):
         self.message = message
         self.param = param
         self.headers = headers or {}
+        self.details = details or {}
+        """Facts beyond the four fields that this error carries (conflicts)."""
 
     def response(self) -> JSONResponse:
         body = {
@@ -60,6 +64,7 @@ class ApiError(Exception):
                 "code": self.code,
                 "message": self.message,
                 "param": self.param,
+                **self.details,
             }
         }
         return JSONResponse(body, status_code=self.status, headers=self.headers)
@@ -85,6 +90,19 @@ def not_found(message: str, param: str | None = "id") -> ApiError:
 
 def conflict(code: str, message: str, param: str | None = None) -> ApiError:
     return ApiError(409, "conflict", code, message, param)
+
+
+def schedule_conflict(error: ScheduleConflict) -> ApiError:
+    conflicts = [
+        {"appointment": c.appointment, "user": c.user} for c in error.conflicts
+    ]
+    return ApiError(
+        409,
+        "conflict",
+        "schedule_conflict",
+        error.message,
+        details={"conflicts": conflicts},
+    )
 
 
 def database_unavailable(message: str) -> ApiError:
@@ -132,6 +150,8 @@ def from_domain(error: Exception) -> ApiError:
             return conflict("invalid_status_transition", str(error), "status")
         case AppointmentCancelled():
             return conflict("appointment_cancelled", error.message)
+        case ScheduleConflict():
+            return schedule_conflict(error)
         case AttendeeNotFound():
             return not_found(error.message, "attendee_id")
         case AppointmentNotFound():

@@ -55,6 +55,14 @@ GeneratedFromTypeName = Annotated[GeneratedFromType, FROM_JSON]
 NOT_SENT: Any = None
 """Default of optional fields that may be omitted but never sent as null."""
 
+AllowOverlap = Annotated[
+    bool,
+    Field(
+        description="Book this time even where it overlaps another active "
+        "appointment of the same person (recorded in the event)."
+    ),
+]
+
 
 class StrictModel(BaseModel):
     """Enum fields hold their plain string values, as the domain's documents do."""
@@ -102,6 +110,7 @@ class AppointmentCreate(StrictModel):
     )
     location: Location | None = None
     recurring: Recurring | None = None
+    allow_overlap: AllowOverlap = False
 
 
 class AppointmentUpdate(StrictModel):
@@ -115,6 +124,7 @@ class AppointmentUpdate(StrictModel):
     attendees: list[CallerId] = Field(default=NOT_SENT)
     reference_patients: list[CallerId] = Field(default=NOT_SENT)
     visit_note: VisitNote | None = None
+    allow_overlap: AllowOverlap = False
 
 
 class StatusChange(StrictModel):
@@ -132,6 +142,7 @@ class Reschedule(StrictModel):
         description="For an occurrence of a series: move only this one, or "
         "this one and all that follow (the series is split).",
     )
+    allow_overlap: AllowOverlap = False
 
 
 class AttendeeChange(StrictModel):
@@ -260,3 +271,17 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class BusyPublic(BaseModel):
+    start_time: int
+    end_time: int
+    appointment: str
+
+
+class AvailabilityPublic(BaseModel):
+    object: Literal["availability"]
+    user: str
+    start_time_gte: int
+    start_time_lt: int
+    busy: list[BusyPublic]

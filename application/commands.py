@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
+from application.bookings import Booking, booking_of, rebooking
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -74,7 +75,9 @@ class AppointmentCommands(EventStoreQueries):
                 at=self.clock.now_ms(),
             )
             try:
-                recordings = self._save_new_all([appointment], meeting)
+                recordings = self._save_new_all(
+                    [appointment], meeting, allow_overlap=draft.allow_overlap
+                )
             except DuplicateVideoLink:
                 continue
             return self._result(appointment, recordings)
@@ -87,14 +90,19 @@ class AppointmentCommands(EventStoreQueries):
         changed_by: str,
         changes: dict[str, Any],
         expected_version: int | None = None,
+        allow_overlap: bool = False,
     ) -> CommandResult:
         return self._change(
             appointment_id,
             changed_by,
             lambda a: a.update(
-                changed_by=changed_by, at=self.clock.now_ms(), changes=dict(changes)
+                changed_by=changed_by,
+                at=self.clock.now_ms(),
+                changes=dict(changes),
+                allow_overlap=allow_overlap,
             ),
             expected_version,
+            allow_overlap=allow_overlap,
         )
 
     def reschedule(
@@ -105,6 +113,7 @@ class AppointmentCommands(EventStoreQueries):
         end_time: int,
         changed_by: str,
         expected_version: int | None = None,
+        allow_overlap: bool = False,
     ) -> CommandResult:
         return self._change(
             appointment_id,
@@ -115,8 +124,10 @@ class AppointmentCommands(EventStoreQueries):
                 changed_by=changed_by,
                 at=self.clock.now_ms(),
                 check_series=check_series,
+                allow_overlap=allow_overlap,
             ),
             expected_version,
+            allow_overlap=allow_overlap,
         )
 
     def change_status(
@@ -169,6 +180,8 @@ class AppointmentCommands(EventStoreQueries):
         changed_by: str,
         command: Callable[[Appointment], None],
         expected_version: int | None,
+        *,
+        allow_overlap: bool = False,
     ) -> CommandResult:
         for _ in range(MAX_WRITE_ATTEMPTS):
             appointment, version = self._load_for_change(appointment_id, changed_by)
@@ -179,8 +192,13 @@ class AppointmentCommands(EventStoreQueries):
             command(appointment)
             if len(appointment.pending_events) == pending:
                 return CommandResult(dict(before), version, None)
+            bookings = rebooking(
+                None if version == 0 else before,
+                appointment.document,
+                allow_overlap=allow_overlap,
+            )
             try:
-                recordings = self._save(appointment)
+                recordings = self._save(appointment, bookings)
             except IntegrityError:
                 if expected_version is not None:
                     current = self._load_for_change(appointment_id, changed_by)[1]
@@ -222,13 +240,24 @@ class AppointmentCommands(EventStoreQueries):
         )
 
     def _save_new_all(
-        self, appointments: list[Appointment], meeting: VideoMeeting | None
+        self,
+        appointments: list[Appointment],
+        meeting: VideoMeeting | None,
+        *,
+        allow_overlap: bool = False,
     ) -> Sequence[Recording[str]]:
         """Record a new appointment (first) and any others changed with it;
         never leave the new meeting orphaned on failure."""
         try:
             with database_errors():
-                return self.save(*appointments, video_meeting=meeting)
+                return self.save(
+                    *appointments,
+                    video_meeting=meeting,
+                    bookings=[
+                        booking_of(a.document, allow_overlap=allow_overlap)
+                        for a in appointments
+                    ],
+                )
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
         except BaseException:
@@ -236,9 +265,11 @@ class AppointmentCommands(EventStoreQueries):
                 delete_quietly(self.video, meeting.meeting_id)
             raise
 
-    def _save(self, appointment: Appointment) -> Sequence[Recording[str]]:
+    def _save(
+        self, appointment: Appointment, bookings: list[Booking]
+    ) -> Sequence[Recording[str]]:
         with database_errors():
-            return self.save(appointment)
+            return self.save(appointment, bookings=bookings)
 
     @staticmethod
     def _result(

@@ -8,6 +8,8 @@ that records two appointments at once, is here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from eventsourcing.persistence import IntegrityError
 
 from application.commands import MAX_LINK_ATTEMPTS, AppointmentCommands, CommandResult
@@ -31,6 +33,7 @@ class AppointmentsApplication(AppointmentCommands):
         end_time: int,
         changed_by: str,
         expected_version: int | None = None,
+        allow_overlap: bool = False,
     ) -> CommandResult:
         """Move this occurrence and all that follow: the series ends before it
         and a new series, linked both ways, continues from its new time.
@@ -44,7 +47,9 @@ class AppointmentsApplication(AppointmentCommands):
                 series.document, original, start_time, end_time, changed_by
             )
             try:
-                return self._split(series, original, draft, changed_by)
+                return self._split(
+                    series, original, replace(draft, allow_overlap=allow_overlap)
+                )
             except (DuplicateVideoLink, IntegrityError):
                 continue
         raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
@@ -54,7 +59,6 @@ class AppointmentsApplication(AppointmentCommands):
         series: Appointment,
         original: int,
         draft: AppointmentDraft,
-        changed_by: str,
     ) -> CommandResult:
         draft.validate()
         check_series(draft.series_times())
@@ -63,7 +67,7 @@ class AppointmentsApplication(AppointmentCommands):
         series.end_series(  # checked before a meeting is booked for the remainder
             rule=rule_until(series.document["recurring"]["rule"], original),
             continued_by=new_id,
-            changed_by=changed_by,
+            changed_by=draft.created_by,
             at=at,
         )
         meeting = self._book_meeting(new_id, draft)
@@ -72,7 +76,9 @@ class AppointmentsApplication(AppointmentCommands):
             appointment_id=new_id, draft=draft, video_call=video_call, at=at
         )
         # The new series first: the recorder claims the link for the first stream.
-        recordings = self._save_new_all([remainder, series], meeting)
+        recordings = self._save_new_all(
+            [remainder, series], meeting, allow_overlap=draft.allow_overlap
+        )
         return self._result(remainder, recordings)
 
     def _occurrence_of_series(self, occurrence_id: str) -> tuple[str, int]:

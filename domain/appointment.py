@@ -59,7 +59,7 @@ class Appointment(StrAggregate):
 
     class Created(Event, StrAggregate.Created):
         kind: ClassVar[str] = "created"
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
         # The fields of AppointmentDraft but created_by (which is changed_by),
         # written out because the metaclass reads them; then the video link.
         name: str
@@ -78,12 +78,18 @@ class Appointment(StrAggregate):
         video_call: dict[str, Any] | None
         location: dict[str, Any] | None
         recurring: dict[str, Any]
+        allow_overlap: bool
         detached_from: dict[str, Any] | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 predates occurrences detached from a series."""
             state["detached_from"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 predates schedule conflicts: no booking opted out."""
+            state["allow_overlap"] = False
 
         def evolve(self, document: Document) -> Document:
             return evolution.created(self)
@@ -93,7 +99,15 @@ class Appointment(StrAggregate):
 
     class Updated(Event):
         kind: ClassVar[str] = "updated"
+        class_version: ClassVar[int] = 2
         fields: dict[str, Any]
+        allow_overlap: bool
+        """Whether the time this change books may overlap others' (section 9)."""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 predates schedule conflicts: no change opted out."""
+            state["allow_overlap"] = False
 
         def evolve(self, document: Document) -> Document:
             return evolution.updated(self, document)
@@ -114,9 +128,16 @@ class Appointment(StrAggregate):
 
     class AttendeeChanged(Event):
         kind: ClassVar[str] = "attendee_changed"
+        class_version: ClassVar[int] = 2
         attendee_id: str
         change: str  # "added", "removed" or "updated"
         fields: dict[str, Any]
+        allow_overlap: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 predates schedule conflicts: no addition opted out."""
+            state["allow_overlap"] = False
 
         def evolve(self, document: Document) -> Document:
             return evolution.attendee_changed(self, document)
@@ -193,7 +214,14 @@ class Appointment(StrAggregate):
 
     # --- commands: each checks every rule first, then triggers its events ----
 
-    def update(self, *, changed_by: str, at: int, changes: dict[str, Any]) -> None:
+    def update(
+        self,
+        *,
+        changed_by: str,
+        at: int,
+        changes: dict[str, Any],
+        allow_overlap: bool = False,
+    ) -> None:
         """Apply a partial update; record nothing when nothing changes."""
         check_caller_id("updated_by", changed_by)
         self._refuse_if_cancelled()
@@ -207,10 +235,15 @@ class Appointment(StrAggregate):
         fields = self._differences(changes)
         if fields:
             self.trigger_event(
-                self.Updated, **self._stamp(changed_by, at), fields=fields
+                self.Updated,
+                **self._stamp(changed_by, at),
+                fields=fields,
+                allow_overlap=allow_overlap,
             )
         if attendees is not None:
-            self._replace_attendees(attendees, changed_by=changed_by, at=at)
+            self._replace_attendees(
+                attendees, changed_by=changed_by, at=at, allow_overlap=allow_overlap
+            )
 
     def reschedule(
         self,
@@ -220,6 +253,7 @@ class Appointment(StrAggregate):
         changed_by: str,
         at: int,
         check_series: SeriesCheck | None = None,
+        allow_overlap: bool = False,
     ) -> None:
         """Move the appointment; a series only to a start its rule allows, as
         ``check_series`` says."""
@@ -232,7 +266,10 @@ class Appointment(StrAggregate):
         fields = self._differences(moved)
         if fields:
             self.trigger_event(
-                self.Updated, **self._stamp(changed_by, at), fields=fields
+                self.Updated,
+                **self._stamp(changed_by, at),
+                fields=fields,
+                allow_overlap=allow_overlap,
             )
 
     def end_series(
@@ -248,7 +285,10 @@ class Appointment(StrAggregate):
         recurring = {**self.document["recurring"], "rule": rule}
         recurring["continued_by"] = continued_by
         self.trigger_event(
-            self.Updated, **self._stamp(changed_by, at), fields={"recurring": recurring}
+            self.Updated,
+            **self._stamp(changed_by, at),
+            fields={"recurring": recurring},
+            allow_overlap=False,
         )
 
     def change_status(
@@ -295,7 +335,7 @@ class Appointment(StrAggregate):
         return {k: v for k, v in proposed.items() if self.document[k] != v}
 
     def _replace_attendees(
-        self, wanted: list[str], *, changed_by: str, at: int
+        self, wanted: list[str], *, changed_by: str, at: int, allow_overlap: bool
     ) -> None:
         current = self.attendee_ids()
         for attendee_id in current:
@@ -303,7 +343,9 @@ class Appointment(StrAggregate):
                 self._trigger_attendee(attendee_id, "removed", changed_by, at)
         for attendee_id in wanted:
             if attendee_id not in current:
-                self._trigger_attendee(attendee_id, "added", changed_by, at)
+                self._trigger_attendee(
+                    attendee_id, "added", changed_by, at, allow_overlap=allow_overlap
+                )
 
     def _trigger_attendee(
         self,
@@ -312,6 +354,8 @@ class Appointment(StrAggregate):
         changed_by: str,
         at: int,
         fields: dict[str, Any] | None = None,
+        *,
+        allow_overlap: bool = False,
     ) -> None:
         self.trigger_event(
             self.AttendeeChanged,
@@ -319,4 +363,5 @@ class Appointment(StrAggregate):
             attendee_id=attendee_id,
             change=change,
             fields=fields or {},
+            allow_overlap=allow_overlap,
         )

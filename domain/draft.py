@@ -45,6 +45,9 @@ class AppointmentDraft:
     interaction_type: str = InteractionType.VIDEO_CALL.value
     location: dict[str, Any] | None = None
     recurring: dict[str, Any] = field(default_factory=lambda: {"is_recurring": False})
+    allow_overlap: bool = False
+    """Book this time even where it overlaps others' (CONTRACT section 9); not
+    a field of the appointment, recorded in its ``Created`` event."""
 
     @classmethod
     def of(cls, document: Document, *, created_by: str) -> AppointmentDraft:
@@ -52,7 +55,7 @@ class AppointmentDraft:
         copied = {
             f.name: copy.deepcopy(document[f.name])
             for f in fields(cls)
-            if f.name not in {"attendees", "created_by"}
+            if f.name not in {"attendees", "created_by", "allow_overlap"}
         }
         attendees = [a["id"] for a in document["attendees"]]
         return cls(**copied, attendees=attendees, created_by=created_by)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 
 class ExplainedError(Exception):
     """An error that explains itself to a caller: a message and, when one
@@ -52,3 +55,20 @@ class AttendeeNotFound(AppointmentError):
         )
         self.appointment_id = appointment_id
         self.attendee_id = attendee_id
+
+
+class Conflict(NamedTuple):
+    """Another appointment that already holds one person's time."""
+
+    appointment: str
+    user: str
+
+
+class ScheduleConflict(AppointmentError):
+    """The change would make a person occupied twice (CONTRACT section 9)."""
+
+    def __init__(self, conflicts: Sequence[Conflict]) -> None:
+        people = sorted({c.user for c in conflicts})
+        who = f" for {', '.join(people)}" if people else ""
+        super().__init__(f"The time is already booked{who}.")
+        self.conflicts = list(conflicts)

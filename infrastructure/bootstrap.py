@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.bookings import BusyTimes
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.queries import ReadModel
@@ -12,6 +13,7 @@ from application.video import LocalVideoMeetings
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
+from infrastructure.occupancy_backfill import backfill_occupancy
 from infrastructure.read_model import (
     PostgresReadModel,
     ReadModelProjections,
@@ -32,6 +34,7 @@ class Container:
     idempotency: IdempotencyStore
     read_model: ReadModel
     projections: ReadModelProjections
+    busy_times: BusyTimes
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -98,6 +101,7 @@ def bootstrap(
     app = AppointmentsApplication(
         env, clock=clock, video=video or build_video(settings)
     )
+    backfill_occupancy(app)
     idempotency = PostgresIdempotencyStore(
         recorder_of(app).datastore,
         table=app.name.lower() + "_idempotency_keys",
@@ -112,4 +116,5 @@ def bootstrap(
         idempotency=idempotency,
         read_model=PostgresReadModel(view),
         projections=projections,
+        busy_times=recorder_of(app),
     )

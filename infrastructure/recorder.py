@@ -15,7 +15,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from application.bookings import Booking, Busy
 from application.ports import DuplicateVideoLink, VideoMeeting
+from domain.errors import ScheduleConflict
 from infrastructure import store_metrics
 from infrastructure.advisory_locks import (
     LOCK_FOR_SESSION,
@@ -25,6 +27,7 @@ from infrastructure.advisory_locks import (
 from infrastructure.audit.schema import HashChainSchema
 from infrastructure.fail_fast import unretried
 from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
+from infrastructure.occupancy import OccupancyTable
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +62,9 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
                 "appointment_id text NOT NULL)"
             ).format(table=table)
         )
-        self.insert_video_link = SQL(
+        self.insert_video_links = SQL(
             "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
-            "VALUES (%s, %s, %s)"
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
         ).format(table=table)
         self.hash_chain = HashChainSchema(
             self.datastore.schema, events_table_name, self.datastore.originator_id_type
@@ -69,6 +72,14 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         for name in self.hash_chain.identifiers:
             self.check_identifier_length(name)
         self.sql_create_statements.extend(self.hash_chain.create_statements())
+        self.occupancy = OccupancyTable(
+            self.datastore.schema,
+            events_table_name.removesuffix("_events") + "_occupancy",
+            events_table_name,
+        )
+        for name in self.occupancy.identifiers:
+            self.check_identifier_length(name)
+        self.sql_create_statements.extend(self.occupancy.create_statements())
         self.group_commit = GroupCommit(
             record_group=self._insert_group,
             record_one=lambda pending: self._insert_alone(
@@ -117,6 +128,8 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             meeting: VideoMeeting | None = kwargs.get("video_meeting")
             if meeting is not None and self._is_video_link_conflict(error):
                 raise DuplicateVideoLink(meeting) from error
+            if self._is_double_booking(error):
+                raise self._schedule_conflict(kwargs.get("bookings", ())) from error
             raise
         store_metrics.record_commit(saves=1, events=len(stored_events))
         return ids
@@ -155,8 +168,7 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         group: Sequence[PendingSave],
         events: Sequence[StoredEvent],
     ) -> list[int]:
-        for pending in group:
-            self._insert_events(curs, pending.stored_events, **pending.kwargs)
+        self._write_rows(curs, group)
         self._insert_stored_events(curs, events)
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
         check_id_count(ids, events)
@@ -165,15 +177,44 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        meeting: VideoMeeting | None = kwargs.get("video_meeting")
-        if meeting is not None:
-            appointment_id = str(stored_events[0].originator_id)
-            curs.execute(
-                self.insert_video_link,
-                (meeting.meeting_id, meeting.join_url, appointment_id),
-                prepare=True,
-            )
+        self._write_rows(curs, [PendingSave(stored_events, kwargs)])
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _write_rows(self, curs: Cursor[DictRow], saves: Sequence[PendingSave]) -> None:
+        """The rows that commit with these saves' events, a statement for each
+        kind whatever the number of saves: new video links, then occupancy."""
+        links = [
+            (
+                meeting.meeting_id,
+                meeting.join_url,
+                str(save.stored_events[0].originator_id),
+            )
+            for save in saves
+            if (meeting := save.kwargs.get("video_meeting")) is not None
+        ]
+        if links:
+            curs.execute(
+                self.insert_video_links, [list(c) for c in zip(*links, strict=True)]
+            )
+        bookings = [b for save in saves for b in save.kwargs.get("bookings", ())]
+        if bookings:
+            self.occupancy.write(curs, bookings)
+
+    def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
+        with self.datastore.transaction(commit=False) as curs:
+            return self.occupancy.busy(curs, person, start_time_gte, start_time_lt)
+
+    def _schedule_conflict(self, bookings: Sequence[Booking]) -> ScheduleConflict:
+        """What stands in the way, read once the refused transaction is gone."""
+        with self.datastore.transaction(commit=False) as curs:
+            return ScheduleConflict(self.occupancy.conflicts(curs, bookings))
+
+    def _is_double_booking(self, error: IntegrityError) -> bool:
+        cause = error.__cause__
+        return (
+            isinstance(cause, psycopg.errors.ExclusionViolation)
+            and cause.diag.constraint_name == self.occupancy.constraint
+        )
 
     def _is_video_link_conflict(self, error: IntegrityError) -> bool:
         cause = error.__cause__
@@ -194,9 +235,15 @@ class IdCountMismatch(Exception):
     """The insert returned another number of notification ids than events."""
 
 
-REFUSALS = (psycopg.IntegrityError, psycopg.DataError, IdCountMismatch)
+REFUSALS = (
+    psycopg.IntegrityError,
+    psycopg.DataError,
+    IdCountMismatch,
+    ScheduleConflict,
+)
 """Failures of a group's statements, raised before its commit: the group was
-refused for what it holds, not for want of a database."""
+refused for what it holds, not for want of a database. A double booking is
+one: redone save by save, only the save that books taken time is refused."""
 
 
 def check_id_count(ids: Sequence[int], events: Sequence[StoredEvent]) -> None:

@@ -22,6 +22,9 @@ START = 1_767_261_600_000  # 2026-01-01T10:00:00Z
 
 
 def a_draft(**overrides: Any) -> AppointmentDraft:
+    """A valid draft. Tests build many at the same time for the same people,
+    so it opts out of schedule conflicts (``allow_overlap``); the conflict
+    tests (``test_conflicts.py``) ask for exclusive bookings themselves."""
     draft = AppointmentDraft(
         name="Annual Check-in",
         description="Annual check-in appointment for all patients",
@@ -32,6 +35,7 @@ def a_draft(**overrides: Any) -> AppointmentDraft:
         host="user_host",
         attendees=["user_patient"],
         created_by="user_creator",
+        allow_overlap=True,
     )
     return replace(draft, **overrides)
 
@@ -118,7 +122,9 @@ def updates() -> st.SearchStrategy[Command]:
         },
     ).map(_spread_actual_times)
     return st.builds(
-        lambda by, c: Command("update", {"changed_by": by, "changes": c}),
+        lambda by, c: Command(
+            "update", {"changed_by": by, "changes": c, "allow_overlap": True}
+        ),
         st.sampled_from(CALLERS),
         changes,
     )
@@ -135,7 +141,12 @@ def reschedules() -> st.SearchStrategy[Command]:
     return st.builds(
         lambda by, start, length: Command(
             "reschedule",
-            {"changed_by": by, "start_time": start, "end_time": start + length},
+            {
+                "changed_by": by,
+                "start_time": start,
+                "end_time": start + length,
+                "allow_overlap": True,
+            },
         ),
         st.sampled_from(CALLERS),
         st.integers(START - 30 * 24 * HOUR_MS, START + 30 * 24 * HOUR_MS),

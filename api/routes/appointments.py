@@ -118,6 +118,7 @@ def _update(
 ) -> JSONResponse:
     changes = body.model_dump(exclude_unset=True)
     changed_by = changes.pop("updated_by")
+    allow_overlap = changes.pop("allow_overlap", False)
 
     def run() -> JSONResponse:
         result = write.container.app.update(
@@ -125,6 +126,7 @@ def _update(
             changed_by=changed_by,
             changes=changes,
             expected_version=write.if_match,
+            allow_overlap=allow_overlap,
         )
         return written(write.container, result)
 
@@ -178,6 +180,7 @@ def reschedule(
             end_time=body.end_time,
             changed_by=body.changed_by,
             expected_version=write.if_match,
+            allow_overlap=body.allow_overlap,
         )
         return written(write.container, result)
 

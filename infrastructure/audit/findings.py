@@ -17,6 +17,9 @@ class Check(StrEnum):
     UNDECODABLE = "undecodable"
     REFOLD_FAILED = "re-fold failed"
     READ_MODEL = "read model"
+    DOUBLE_BOOKED = "double booked"
+    """Two active appointments hold one person's time and neither opted into
+    it: made before schedule conflicts were enforced (docs/conflicts.md)."""
 
 
 @dataclass(frozen=True)

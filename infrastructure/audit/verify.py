@@ -11,7 +11,7 @@ from eventsourcing.persistence import Mapper
 from application.queries import MAX_PAGE_SIZE, AppointmentState, ListQuery, ReadModel
 from application.service import AppointmentsApplication
 from infrastructure.audit.chain_checks import check_chain
-from infrastructure.audit.findings import Finding, VerifyReport
+from infrastructure.audit.findings import Check, Finding, VerifyReport
 from infrastructure.audit.links import ChainStore, StoredLink
 from infrastructure.audit.refold import check_read_model, decode
 from infrastructure.read_model import AppointmentsView, PostgresReadModel
@@ -48,7 +48,8 @@ class StoreVerifier:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        self.store = ChainStore(recorder_of(app))
+        self.recorder = recorder_of(app)
+        self.store = ChainStore(self.recorder)
         self.mapper: Mapper[str] = app.mapper
         self.view = view
         self.read_model = PostgresReadModel(view)
@@ -69,8 +70,17 @@ class StoreVerifier:
             events=totals.events,
             view_position=view_position,
             unprojected_events=totals.unprojected_events,
-            findings=totals.findings,
+            findings=totals.findings + self.double_bookings(),
         )
+
+    def double_bookings(self) -> list[Finding]:
+        """Overlaps nobody opted into, each named once by its first appointment."""
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            overlaps = self.recorder.occupancy.double_bookings(curs)
+        return [
+            Finding(first, 0, Check.DOUBLE_BOOKED, f"{person} is also in {second}")
+            for person, first, second in overlaps
+        ]
 
     def verify_batch(
         self, batch: Sequence[str], view_position: int, totals: VerifyTotals

@@ -39,7 +39,7 @@ def test_metrics_show_events_appended_group_sizes_lag_and_pools(
 ) -> None:
     before = client.get("/metrics").text
     create(client)
-    create(client)
+    create(client, host="other_host", attendees=["other_patient"])
 
     text = client.get("/metrics").text
 

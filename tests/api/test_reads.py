@@ -28,8 +28,15 @@ def test_lists_by_start_time_with_keyset_pages(client: TestClient) -> None:
 
 def test_filters_the_list(client: TestClient) -> None:
     mine = create(client, host="host_a")
-    create(client, host="host_b")
-    internal = create(client, host="host_a", internal=True, reference_patients=["p9"])
+    create(client, host="host_b", attendees=["other_patient"])
+    internal = create(
+        client,
+        host="host_a",
+        start_time=START + HOUR,
+        end_time=START + 2 * HOUR,
+        internal=True,
+        reference_patients=["p9"],
+    )
 
     by_host = client.get("/v1/appointments?host=host_a").json()["data"]
     by_patient = client.get("/v1/appointments?patient=p9").json()["data"]
@@ -123,7 +130,7 @@ def test_the_event_feed_pages_through_every_event_in_order(
         f"/v1/appointments/{created['id']}/status",
         json={"status": "confirmed", "changed_by": "u1"},
     )
-    create(client)
+    create(client, host="other_host", attendees=["other_patient"])
 
     first = client.get("/v1/events?after=0&limit=2").json()
     rest = client.get(f"/v1/events?after={first['data'][-1]['id']}&limit=2").json()

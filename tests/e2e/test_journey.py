@@ -63,7 +63,10 @@ def test_two_api_processes_read_each_others_writes(
 
     with httpx.Client(timeout=10) as api:
         for i in range(10):
-            created = api.post(f"{first}/v1/appointments", json=NEW_APPOINTMENT)
+            hour = {"start_time": START + i * HOUR, "end_time": START + (i + 1) * HOUR}
+            created = api.post(
+                f"{first}/v1/appointments", json={**NEW_APPOINTMENT, **hour}
+            )
             seen = api.get(f"{second}{created.headers['Location']}")
             renamed = api.patch(
                 f"{second}{created.headers['Location']}",
