@@ -8,6 +8,7 @@ from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
+from infrastructure.analytics.install import install_analytics
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
@@ -95,6 +96,7 @@ def bootstrap(
         table=app.name.lower() + "_idempotency_keys",
     )
     view = build_view(env)
+    install_analytics(view)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
     return Container(
         settings=settings,

@@ -7,6 +7,7 @@ import getpass
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from infrastructure.analytics.views import analytics_schema
 from infrastructure.settings import SettingsError
 
 RECORDER_TOPIC = "infrastructure.recorder:AppointmentsRecorder"
@@ -65,9 +66,11 @@ def ensure_schema(url: str, schema: str) -> None:
 
 
 def drop_schema(url: str, schema: str) -> None:
+    """Drop ``schema`` and the analytics schema beside it."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                psycopg.sql.Identifier(schema)
+        for name in (analytics_schema(schema), schema):
+            conn.execute(
+                psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    psycopg.sql.Identifier(name)
+                )
             )
-        )

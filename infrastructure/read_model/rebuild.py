@@ -9,7 +9,8 @@
    finishes its batch and then waits), apply the events recorded meanwhile
    (up to the head at that moment: later ones are the live runner's), drop
    the live tables, rename the fresh ones (and their indexes) into place,
-   and set the live tracking row to the fresh set's position. Readers wait
+   and set the live tracking row to the fresh set's position (the analytics
+   views over the live tables are dropped and made again around the swap). Readers wait
    only for this short transaction; the live runner then resumes from the new
    position, skipping what the rebuild already applied.
 """
@@ -23,6 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from infrastructure.analytics.views import AnalyticsViews
 from infrastructure.read_model.feed import EventFeed, catch_up
 from infrastructure.read_model.leader import AdvisoryLock
 from infrastructure.read_model.projection import AppointmentsProjection
@@ -125,9 +127,14 @@ def replace_live_tables(
     fresh: AppointmentsView,
     position: int,
 ) -> None:
-    for statement in live.tables.drop_statements():
+    """The analytics views read the live tables: dropped first, made again
+    over the renamed ones, all in the swap's transaction."""
+    analytics = AnalyticsViews(live.datastore.schema, live.tables)
+    for statement in analytics.drop_statements() + live.tables.drop_statements():
         curs.execute(statement)
     for statement in fresh.tables.rename_into_place_statements():
+        curs.execute(statement)
+    for statement in analytics.create_statements():
         curs.execute(statement)
     curs.execute(
         SQL(

@@ -8,6 +8,7 @@ from typing import Any
 
 from application.queries import AppointmentState
 from application.recurrence import Series
+from domain.occurrences import is_series
 from domain.values import Document
 
 Row = tuple[Any, ...]
@@ -80,6 +81,19 @@ def status_history_rows(state: AppointmentState) -> list[Row]:
             entry["changed_at"],
         )
         for position, entry in enumerate(document["status_history"])
+    ]
+
+
+def occurrence_rows(state: AppointmentState) -> list[Row]:
+    """A series' occurrences under its rule, within its caps (the analytics
+    views' source); none for any other appointment."""
+    document = state.document
+    if not is_series(document):
+        return []
+    duration = document["end_time"] - document["start_time"]
+    return [
+        (document["id"], start, start + duration)
+        for start in Series.of(document).starts()
     ]
 
 
