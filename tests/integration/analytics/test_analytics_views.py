@@ -6,31 +6,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from psycopg.sql import SQL
 
 from application.queries import ListQuery
 from infrastructure.analytics.install import install_analytics
 from infrastructure.analytics.views import analytics_schema
 from infrastructure.bootstrap import Container
-from tests.fakes import ManualClock
 from tests.integration.analytics.examples import examples, run_example
 from tests.integration.analytics.seeded import (
     JAN_12_08H,
     WEEK_MS,
     Seeded,
-    seed,
 )
 from tests.integration.read_model.helpers import fetch, list_everything, project_all
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def seeded(container: Container, clock: ManualClock) -> Seeded:
-    result = seed(container.app, clock)
-    project_all(container)
-    return result
 
 
 def execute(container: Container, sql: str) -> None:
@@ -105,7 +95,9 @@ def test_metadata_is_an_empty_object_when_none_was_set(
 def test_the_rows_are_the_api_list_of_the_same_window(
     container: Container, seeded: Seeded
 ) -> None:
-    window = ListQuery(limit=3, start_time_gte=0, start_time_lt=JAN_12_08H + WEEK_MS * 9)
+    window = ListQuery(
+        limit=3, start_time_gte=0, start_time_lt=JAN_12_08H + WEEK_MS * 9
+    )
     listed = list_everything(container, window)
     rows = view_rows(container, "SELECT id FROM analytics.appointments ORDER BY id")
     assert sorted(listed) == [r["id"] for r in rows]
@@ -123,7 +115,9 @@ def test_an_occurrence_row(container: Container, seeded: Seeded) -> None:
     assert [r["start_time"] for r in rows] == [
         monday + dt.timedelta(weeks=w) for w in range(4)
     ]
-    assert [r["end_time"] - r["start_time"] for r in rows] == [dt.timedelta(hours=1)] * 4
+    assert [r["end_time"] - r["start_time"] for r in rows] == [
+        dt.timedelta(hours=1)
+    ] * 4
     assert [r["original_start_time"] for r in rows] == [r["start_time"] for r in rows]
     assert [r["id"] for r in rows] == [seeded.occurrence(w) for w in range(4)]
     assert [r["detached"] for r in rows] == [False, True, True, False]
@@ -134,9 +128,9 @@ def test_an_occurrence_row(container: Container, seeded: Seeded) -> None:
         "cancelled",
         "scheduled",
     ]
-    assert {(r["kind"], r["rule"], r["timezone"], r["attendee_count"]) for r in rows} == {
-        ("occurrence", "FREQ=WEEKLY;COUNT=4", "Europe/Berlin", 2)
-    }
+    assert {
+        (r["kind"], r["rule"], r["timezone"], r["attendee_count"]) for r in rows
+    } == {("occurrence", "FREQ=WEEKLY;COUNT=4", "Europe/Berlin", 2)}
 
 
 def test_a_berlin_series_keeps_its_local_time_across_daylight_saving(
