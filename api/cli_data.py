@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -86,10 +87,9 @@ def export(
 def destination(output: Path | None) -> Iterator[TextIO]:
     """Standard output, or a file that appears only once complete."""
     if output is None:
-        with open(
-            sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False
-        ) as stdout:
-            yield stdout
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8", newline="")
+        yield sys.stdout
         return
     handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     try:

@@ -1,10 +1,10 @@
 """Streaming every stored appointment out of the read model, in constant memory.
 
 A server-side (named) cursor hands the rows over ``batch_size`` at a time;
-each is written as it arrives, so memory does not grow with the store.
-Rows are the read model's: single appointments, series (as the series
-object) and occurrences with a history of their own, in the order of
-``(last_updated_at, id)``.
+each is written as it arrives, so memory does not grow with the store. The
+cursor's one transaction is a consistent snapshot. Rows are the read model's:
+single appointments, series (as the series object) and occurrences with a
+history of their own, in the order of ``(last_updated_at, id)``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class AppointmentExport:
             conn.transaction(),
             conn.cursor(name=CURSOR_NAME) as curs,
         ):
+            # A slow reader of the output may leave the transaction idle a while.
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             curs.itersize = self.batch_size
             curs.execute(statement, params)
             for row in curs:
