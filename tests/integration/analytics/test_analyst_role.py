@@ -177,15 +177,15 @@ def privileges(container: Container, role: str) -> list[tuple[Any, ...]]:
     analytics = analytics_schema(container.read_model.datastore.schema)
     with container.read_model.datastore.cursor() as curs:
         curs.execute(
-            "SELECT c.relname, c.relacl::text AS acl FROM pg_class c "
+            "SELECT n.nspname, c.relname, c.relacl::text AS acl FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = ANY(%s) ORDER BY c.relname",
+            "WHERE n.nspname = ANY(%s) ORDER BY n.nspname, c.relname",
             ([analytics, container.read_model.datastore.schema],),
         )
-        rows = [(r["relname"], r["acl"]) for r in curs.fetchall()]
+        rows = [(r["nspname"], r["relname"], r["acl"]) for r in curs.fetchall()]
         curs.execute(
             "SELECT defaclacl::text AS acl FROM pg_default_acl d "
             "JOIN pg_namespace n ON n.oid = d.defaclnamespace WHERE n.nspname = %s",
             (analytics,),
         )
-        return [*rows, *[("default", r["acl"]) for r in curs.fetchall()]]
+        return [*rows, *[("default", "", r["acl"]) for r in curs.fetchall()]]
