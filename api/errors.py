@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.calendar_feeds import CalendarFeedNotFound
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -134,7 +135,7 @@ def from_domain(error: Exception) -> ApiError:
             return conflict("appointment_cancelled", error.message)
         case AttendeeNotFound():
             return not_found(error.message, "attendee_id")
-        case AppointmentNotFound():
+        case AppointmentNotFound() | CalendarFeedNotFound():
             return not_found(error.message, error.param)
         case VersionNotFound():
             return invalid(error.message, "version")
@@ -160,6 +161,7 @@ def from_domain(error: Exception) -> ApiError:
 MAPPED_ERRORS: tuple[type[Exception], ...] = (
     AppointmentError,
     AppointmentNotFound,
+    CalendarFeedNotFound,
     VersionNotFound,
     VersionMismatch,
     UnknownCursor,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.calendar import CalendarSource
+from application.calendar_feeds import CalendarFeeds
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
 from infrastructure.analytics.install import install_analytics
+from infrastructure.calendar_feeds import (
+    PostgresCalendarFeedStore,
+    PostgresCalendarSource,
+)
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
@@ -27,6 +33,8 @@ class Container:
     idempotency: IdempotencyStore
     read_model: AppointmentsView
     projections: ReadModelProjections
+    calendar_feeds: CalendarFeeds
+    calendar_source: CalendarSource
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -98,6 +106,11 @@ def bootstrap(
     view = build_view(env)
     install_analytics(view)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    calendar_feeds = CalendarFeeds(
+        PostgresCalendarFeedStore(datastore, app.name.lower() + "_calendar_feeds"),
+        app.clock,
+    )
     return Container(
         settings=settings,
         database_url=url,
@@ -106,4 +119,6 @@ def bootstrap(
         idempotency=idempotency,
         read_model=view,
         projections=projections,
+        calendar_feeds=calendar_feeds,
+        calendar_source=PostgresCalendarSource(view.datastore),
     )
