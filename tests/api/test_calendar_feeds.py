@@ -34,7 +34,8 @@ def test_creating_a_feed_returns_its_url_once(
     assert response.status_code == 201
     body = response.json()
     assert list(body) == ["id", "object", "user", "url"]
-    assert body["id"].startswith("cf_") and len(body["id"]) == 23
+    assert body["id"].startswith("cf_")
+    assert len(body["id"]) == 23
     assert body["object"] == "calendar_feed"
     assert body["user"] == "user_host"
     assert body["url"].startswith(

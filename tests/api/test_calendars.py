@@ -136,7 +136,8 @@ def test_a_single_appointment_in_utc_and_a_cancelled_one(client: TestClient) -> 
         kept["end_time"] / 1000, UTC
     )
     assert event["dtstart"].to_ical().endswith(b"Z")
-    assert "rrule" not in event and "exdate" not in event
+    assert "rrule" not in event
+    assert "exdate" not in event
     # iCalendar times have whole seconds.
     assert decoded(event, "dtstamp") == datetime.fromtimestamp(
         kept["last_updated_at"] // 1000, UTC
