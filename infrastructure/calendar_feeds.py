@@ -4,33 +4,27 @@ appointments a person's feed shows, read from the read model's tables."""
 from __future__ import annotations
 
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
 from application.calendar_feeds import CalendarFeed
 from application.errors import database_errors
 from application.queries import AppointmentState
+from infrastructure.database import create_table_once
 from infrastructure.read_model.tables import ViewTables
 
 
 class PostgresCalendarFeedStore:
     def __init__(self, datastore: PostgresDatastore, table: str) -> None:
         self.datastore = datastore
-        self.table = Identifier(datastore.schema, table)
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{datastore.schema}:{table}:ddl",),
-            )
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {t} ("
-                    'id text COLLATE "C" PRIMARY KEY, '
-                    'user_id text COLLATE "C" NOT NULL, '
-                    "token_hash text NOT NULL UNIQUE, "
-                    "created_at bigint NOT NULL, "
-                    "revoked_at bigint)"
-                ).format(t=self.table)
-            )
+        self.table = create_table_once(
+            datastore,
+            table,
+            'id text COLLATE "C" PRIMARY KEY, '
+            'user_id text COLLATE "C" NOT NULL, '
+            "token_hash text NOT NULL UNIQUE, "
+            "created_at bigint NOT NULL, "
+            "revoked_at bigint",
+        )
 
     def add(self, feed: CalendarFeed, token_hash: str) -> None:
         with database_errors(), self.datastore.transaction(commit=True) as curs:

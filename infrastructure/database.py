@@ -5,8 +5,11 @@ from __future__ import annotations
 import getpass
 
 import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
 
+from application.errors import database_errors
 from infrastructure.analytics.views import analytics_schema
 from infrastructure.settings import SettingsError
 
@@ -63,6 +66,23 @@ def ensure_schema(url: str, schema: str) -> None:
                 psycopg.sql.Identifier(schema)
             )
         )
+
+
+def create_table_once(
+    datastore: PostgresDatastore, table: str, columns: str
+) -> Identifier:
+    """``CREATE TABLE IF NOT EXISTS`` in the datastore's schema, under an
+    advisory lock: processes starting together would otherwise collide."""
+    identifier = Identifier(datastore.schema, table)
+    with database_errors(), datastore.transaction(commit=True) as curs:
+        curs.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            (f"{datastore.schema}:{table}:ddl",),
+        )
+        curs.execute(
+            SQL("CREATE TABLE IF NOT EXISTS {t} (" + columns + ")").format(t=identifier)
+        )
+    return identifier
 
 
 def drop_schema(url: str, schema: str) -> None:

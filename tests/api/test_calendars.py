@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from infrastructure.settings import Settings, load_settings
 from tests.api.calendar_helpers import (
@@ -43,6 +44,17 @@ def utc_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def reschedule(
+    client: TestClient, appointment_id: str, to: datetime, **extra: str
+) -> Response:
+    """Move an appointment to ``to`` for an hour."""
+    start = utc_ms(to)
+    body = {"start_time": start, "end_time": start + HOUR, "changed_by": "desk"}
+    return client.post(
+        f"/v1/appointments/{appointment_id}/reschedule", json={**body, **extra}
+    )
+
+
 def test_a_berlin_series_across_summer_time_with_an_override_and_an_exception(
     client: TestClient,
 ) -> None:
@@ -59,15 +71,7 @@ def test_a_berlin_series_across_summer_time_with_an_override_and_an_exception(
         f"/v1/appointments/{second}/status",
         json={"status": "cancelled", "changed_by": "desk"},
     )
-    moved_to = utc_ms(berlin(3, 30, 11))
-    move = client.post(
-        f"/v1/appointments/{third}/reschedule",
-        json={
-            "start_time": moved_to,
-            "end_time": moved_to + HOUR,
-            "changed_by": "desk",
-        },
-    )
+    move = reschedule(client, third, berlin(3, 30, 11))
     assert (cancel.status_code, move.status_code) == (200, 200), move.text
 
     calendar = parsed_feed(client, "user_host")
@@ -220,15 +224,8 @@ def test_a_split_series_is_two_events_each_with_its_rule(
         client, start_time=MARCH_16, end_time=MARCH_16 + HOUR, recurring=WEEKLY_BERLIN
     )
     third = f"{series['id']}_{utc_ms(berlin(3, 30, 9))}"
-    moved_to = utc_ms(berlin(3, 30, 14))
-    remainder = client.post(
-        f"/v1/appointments/{third}/reschedule",
-        json={
-            "start_time": moved_to,
-            "end_time": moved_to + HOUR,
-            "changed_by": "desk",
-            "scope": "this_and_following",
-        },
+    remainder = reschedule(
+        client, third, berlin(3, 30, 14), scope="this_and_following"
     ).json()
 
     calendar = parsed_feed(client, "user_host")
