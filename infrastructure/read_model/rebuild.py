@@ -10,9 +10,9 @@
    (up to the head at that moment: later ones are the live runner's), drop
    the live tables, rename the fresh ones (and their indexes) into place,
    and set the live tracking row to the fresh set's position (the analytics
-   views over the live tables are dropped and made again around the swap). Readers wait
-   only for this short transaction; the live runner then resumes from the new
-   position, skipping what the rebuild already applied.
+   views over the live tables are dropped and made again around the swap).
+   Readers wait only for this short transaction; the live runner then resumes
+   from the new position, skipping what the rebuild already applied.
 """
 
 from __future__ import annotations
