@@ -13,7 +13,7 @@ from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
-from api.routes import appointments, audit, availability, health
+from api.routes import appointments, audit, availability, calendars, health
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
 
@@ -55,6 +55,8 @@ def create_app(
     app.include_router(appointments.router)
     app.include_router(audit.router)
     app.include_router(availability.router)
+    app.include_router(calendars.calendars)
+    app.include_router(calendars.feeds)
     app.include_router(health.router)
     app.add_middleware(BodyGuard)
     app.add_middleware(MetricsMiddleware)

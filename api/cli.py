@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from api.cli_audit import audit_cli
+from api.cli_data import db_cli, export
 from api.cli_projections import projections_cli, worker
 from infrastructure.settings import SettingsError, load_settings
 
@@ -15,6 +16,8 @@ cli = typer.Typer(
 )
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(db_cli, name="db")
+cli.command()(export)
 cli.command()(worker)
 
 

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.calendar_feeds import CalendarFeedNotFound
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -154,7 +155,7 @@ def from_domain(error: Exception) -> ApiError:
             return schedule_conflict(error)
         case AttendeeNotFound():
             return not_found(error.message, "attendee_id")
-        case AppointmentNotFound():
+        case AppointmentNotFound() | CalendarFeedNotFound():
             return not_found(error.message, error.param)
         case VersionNotFound():
             return invalid(error.message, "version")
@@ -180,6 +181,7 @@ def from_domain(error: Exception) -> ApiError:
 MAPPED_ERRORS: tuple[type[Exception], ...] = (
     AppointmentError,
     AppointmentNotFound,
+    CalendarFeedNotFound,
     VersionNotFound,
     VersionMismatch,
     UnknownCursor,

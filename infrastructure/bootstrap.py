@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.bookings import BusyTimes
+from application.calendar import CalendarSource
+from application.calendar_feeds import CalendarFeeds
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.queries import ReadModel
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
+from infrastructure.analytics.install import install_analytics
+from infrastructure.calendar_feeds import (
+    PostgresCalendarFeedStore,
+    PostgresCalendarSource,
+)
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
@@ -35,6 +42,8 @@ class Container:
     read_model: ReadModel
     projections: ReadModelProjections
     busy_times: BusyTimes
+    calendar_feeds: CalendarFeeds
+    calendar_source: CalendarSource
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -107,7 +116,13 @@ def bootstrap(
         table=app.name.lower() + "_idempotency_keys",
     )
     view = build_view(env)
+    install_analytics(view)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    calendar_feeds = CalendarFeeds(
+        PostgresCalendarFeedStore(datastore, app.name.lower() + "_calendar_feeds"),
+        app.clock,
+    )
     return Container(
         settings=settings,
         database_url=url,
@@ -117,4 +132,6 @@ def bootstrap(
         read_model=PostgresReadModel(view),
         projections=projections,
         busy_times=recorder_of(app),
+        calendar_feeds=calendar_feeds,
+        calendar_source=PostgresCalendarSource(view.datastore),
     )

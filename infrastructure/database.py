@@ -5,9 +5,13 @@ from __future__ import annotations
 import getpass
 
 import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
 
+from application.errors import database_errors
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
+from infrastructure.analytics.views import analytics_schema
 from infrastructure.persistence import POOL_TIMEOUT, STATEMENT_TIMEOUT
 from infrastructure.settings import SettingsError
 
@@ -73,10 +77,26 @@ def ensure_schema(url: str, schema: str) -> None:
         )
 
 
-def drop_schema(url: str, schema: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                psycopg.sql.Identifier(schema)
-            )
+def create_table_once(
+    datastore: PostgresDatastore, table: str, columns: str
+) -> Identifier:
+    """``CREATE TABLE IF NOT EXISTS`` in the datastore's schema, under an
+    advisory lock: processes starting together would otherwise collide."""
+    identifier = Identifier(datastore.schema, table)
+    with database_errors(), datastore.transaction(commit=True) as curs:
+        curs.execute(LOCK_UNTIL_COMMIT, (f"{datastore.schema}:{table}:ddl",))
+        curs.execute(
+            SQL("CREATE TABLE IF NOT EXISTS {t} (" + columns + ")").format(t=identifier)
         )
+    return identifier
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop ``schema`` and the analytics schema beside it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in (analytics_schema(schema), schema):
+            conn.execute(
+                psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    psycopg.sql.Identifier(name)
+                )
+            )

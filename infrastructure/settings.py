@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "APPOINTMENTS_"
 ZOOM_CREDENTIALS = ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+HOST_NAME = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
 UNPREFIXED = {*ZOOM_CREDENTIALS, "ZOOM_API_BASE_URL", "ZOOM_OAUTH_URL"}
 
 
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     zoom_api_base_url: str = unprefixed("ZOOM_API_BASE_URL", "https://api.zoom.us/v2")
     zoom_oauth_url: str = unprefixed("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
     read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
+    calendar_host: str = Field(default="appointments.local", pattern=HOST_NAME)
+    public_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -62,10 +65,10 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
-    @field_validator("zoom_api_base_url", "zoom_oauth_url")
+    @field_validator("zoom_api_base_url", "zoom_oauth_url", "public_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s):// URL")
         return value
 

@@ -9,9 +9,10 @@
    finishes its batch and then waits), apply the events recorded meanwhile
    (up to the head at that moment: later ones are the live runner's), drop
    the live tables, rename the fresh ones (and their indexes) into place,
-   and set the live tracking row to the fresh set's position. Readers wait
-   only for this short transaction; the live runner then resumes from the new
-   position, skipping what the rebuild already applied.
+   and set the live tracking row to the fresh set's position (the analytics
+   views over the live tables are dropped and made again around the swap).
+   Readers wait only for this short transaction; the live runner then resumes
+   from the new position, skipping what the rebuild already applied.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT, AdvisoryLock
+from infrastructure.analytics.views import AnalyticsViews
 from infrastructure.read_model.catch_up import EventFeed, catch_up
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.replay import replay_by_appointment
@@ -125,9 +127,14 @@ def replace_live_tables(
     fresh: AppointmentsView,
     position: int,
 ) -> None:
-    for statement in live.tables.drop_statements():
+    """The analytics views read the live tables: dropped first, made again
+    over the renamed ones, all in the swap's transaction."""
+    analytics = AnalyticsViews(live.datastore.schema, live.tables)
+    for statement in analytics.drop_statements() + live.tables.drop_statements():
         curs.execute(statement)
     for statement in fresh.tables.rename_into_place_statements():
+        curs.execute(statement)
+    for statement in analytics.create_statements():
         curs.execute(statement)
     curs.execute(
         SQL(

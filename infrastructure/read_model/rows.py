@@ -84,6 +84,19 @@ def status_history_rows(state: AppointmentState) -> list[Row]:
     ]
 
 
+def occurrence_rows(state: AppointmentState) -> list[Row]:
+    """A series' occurrences under its rule, within its caps (the analytics
+    views' source); none for any other appointment."""
+    document = state.document
+    if not is_series(document):
+        return []
+    duration = document["end_time"] - document["start_time"]
+    return [
+        (document["id"], start, start + duration)
+        for start in Series.of(document).starts()
+    ]
+
+
 def columns(rows: Iterable[Row], width: int) -> list[list[Any]]:
     """Rows turned into one list per column, for ``unnest`` of arrays."""
     transposed = [list(column) for column in zip(*rows, strict=True)]

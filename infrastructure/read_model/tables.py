@@ -14,7 +14,8 @@ APPOINTMENTS = "appointments"
 ATTENDEES = "appointment_attendees"
 PATIENTS = "appointment_reference_patients"
 STATUS_HISTORY = "appointment_status_history"
-TABLES = (APPOINTMENTS, ATTENDEES, PATIENTS, STATUS_HISTORY)
+OCCURRENCES = "appointment_occurrences"
+TABLES = (APPOINTMENTS, ATTENDEES, PATIENTS, STATUS_HISTORY, OCCURRENCES)
 
 REBUILD_SUFFIX = "__rebuild"
 
@@ -65,6 +66,12 @@ CREATE_TABLES: dict[str, str] = {
             changed_by text NOT NULL,
             changed_at bigint NOT NULL,
             CONSTRAINT {pkey} PRIMARY KEY (appointment_id, position))""",
+    OCCURRENCES: """
+        CREATE TABLE IF NOT EXISTS {table} (
+            appointment_id text COLLATE "C" NOT NULL,
+            start_time bigint NOT NULL,
+            end_time bigint NOT NULL,
+            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, start_time))""",
 }
 
 
@@ -121,6 +128,7 @@ SECONDARY_INDEXES = (
         PATIENTS,
         ("patient_id", "start_time", "appointment_id"),
     ),
+    Index("appointment_occurrences_start_time_idx", OCCURRENCES, ("start_time",)),
 )
 
 
@@ -151,6 +159,10 @@ class ViewTables:
     @property
     def status_history(self) -> Identifier:
         return self.identifier(STATUS_HISTORY)
+
+    @property
+    def occurrences(self) -> Identifier:
+        return self.identifier(OCCURRENCES)
 
     def identifier(self, base_name: str) -> Identifier:
         return Identifier(self.schema, self.name(base_name))

@@ -19,6 +19,7 @@ from infrastructure.read_model.rows import (
     appointment_row,
     attendee_rows,
     columns,
+    occurrence_rows,
     patient_rows,
     status_history_rows,
 )
@@ -68,6 +69,12 @@ STATUS_HISTORY_COLUMNS: Columns = (
     ("status", "text"),
     ("changed_by", "text"),
     ("changed_at", "bigint"),
+)
+
+OCCURRENCE_COLUMNS: Columns = (
+    ("appointment_id", "text"),
+    ("start_time", "bigint"),
+    ("end_time", "bigint"),
 )
 
 
@@ -139,6 +146,7 @@ class ViewWriter:
             ChildTable.of(
                 tables.status_history, STATUS_HISTORY_COLUMNS, status_history_rows
             ),
+            ChildTable.of(tables.occurrences, OCCURRENCE_COLUMNS, occurrence_rows),
         )
 
     def load(

@@ -11,7 +11,9 @@ from typing import Any
 from psycopg.sql import SQL, Identifier
 
 from application.queries import AppointmentState, ListQuery
+from application.recurrence import Series
 from domain.history import fold
+from domain.occurrences import is_series
 from infrastructure.bootstrap import Container
 from infrastructure.read_model import (
     AppointmentsProjection,
@@ -86,6 +88,8 @@ def child_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
         "FROM appointment_reference_patients ORDER BY appointment_id, position",
         "status_history": "SELECT appointment_id, status, changed_by, changed_at "
         "FROM appointment_status_history ORDER BY appointment_id, position",
+        "occurrences": "SELECT appointment_id, start_time, end_time "
+        "FROM appointment_occurrences ORDER BY appointment_id, start_time",
     }
     return {
         name: [tuple(row.values()) for row in fetch(container, sql)]
@@ -112,6 +116,12 @@ def expected_child_rows(
             (d["id"], e["status"], e["changed_by"], e["changed_at"])
             for d in documents
             for e in d["status_history"]
+        ],
+        "occurrences": [
+            (d["id"], start, start + d["end_time"] - d["start_time"])
+            for d in documents
+            if is_series(d)
+            for start in Series.of(d).starts()
         ],
     }
 

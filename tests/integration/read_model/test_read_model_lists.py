@@ -151,7 +151,7 @@ def test_id_columns_compare_byte_wise(container: Container) -> None:
         "'host') AND table_name = ANY(%s)",
         list(TABLES),
     )
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert {row["collation_name"] for row in rows} == {"C"}
 
 

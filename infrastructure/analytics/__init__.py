@@ -1,0 +1,2 @@
+"""The ``analytics`` schema: stable SQL views over the read model for analysts
+(docs/analytics.md), and the role that may read them."""
