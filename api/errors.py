@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.request_log import log_unexpected, request_id_of
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -29,8 +29,6 @@ from domain.errors import (
     InvalidStatusTransition,
     MissingParameter,
 )
-
-logger = logging.getLogger("appointments.api")
 
 RETRY_AFTER_SECONDS = "2"
 
@@ -221,7 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _from_http(error).response()
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        log_unexpected(request_id_of(request.scope), error)
         return ApiError(
             500, "api_error", "internal_error", "An unexpected error occurred."
         ).response()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.access import ApiKeyStore, RateLimiter
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
+from infrastructure.api_keys import PostgresApiKeyStore
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
+from infrastructure.encryption import check_stored_events, cipher_env, cipher_for
 from infrastructure.idempotency import PostgresIdempotencyStore
+from infrastructure.key_cache import KeyCache
+from infrastructure.rate_limit import PostgresLimitsStorage, PostgresRateLimiter
 from infrastructure.read_model import AppointmentsView, ReadModelProjections, build_view
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.zoom import ZoomVideoMeetings
@@ -26,6 +31,13 @@ class Container:
     idempotency: IdempotencyStore
     read_model: AppointmentsView
     projections: ReadModelProjections
+    api_keys: ApiKeyStore
+    key_cache: KeyCache
+    rate_limiter: RateLimiter | None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.settings.encryption_key is not None
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -87,15 +99,18 @@ def bootstrap(
         pool_size=settings.database_pool_size,
         connect_timeout=settings.database_connect_timeout,
     )
+    env.update(cipher_env(settings))
     app = AppointmentsApplication(
         env, clock=clock, video=video or build_video(settings)
     )
+    check_stored_events(app.recorder, cipher_for(settings.encryption_key))
     idempotency = PostgresIdempotencyStore(
         app.recorder.datastore,  # type: ignore[attr-defined]
         table=app.name.lower() + "_idempotency_keys",
     )
     view = build_view(env)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
+    api_keys = build_api_keys(app)
     return Container(
         settings=settings,
         database_url=url,
@@ -104,4 +119,27 @@ def bootstrap(
         idempotency=idempotency,
         read_model=view,
         projections=projections,
+        api_keys=api_keys,
+        key_cache=KeyCache(api_keys, app.clock),
+        rate_limiter=build_rate_limiter(app, settings),
     )
+
+
+def build_api_keys(app: AppointmentsApplication) -> PostgresApiKeyStore:
+    return PostgresApiKeyStore(
+        app.recorder.datastore,  # type: ignore[attr-defined]
+        table=app.name.lower() + "_api_keys",
+    )
+
+
+def build_rate_limiter(
+    app: AppointmentsApplication, settings: Settings
+) -> RateLimiter | None:
+    """The per-key limit shared by every process; None when set to 0."""
+    if settings.rate_limit_per_minute == 0:
+        return None
+    storage = PostgresLimitsStorage(
+        app.recorder.datastore,  # type: ignore[attr-defined]
+        table=app.name.lower() + "_rate_limits",
+    )
+    return PostgresRateLimiter(storage, settings.rate_limit_per_minute)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import responses
+from api.auth import AUTH_RESPONSES, CurrentKey, check_scopes, requires
 from api.dependencies import ContainerDep, IdempotencyKey, IfMatch, NoQuery, only_query
 from api.errors import invalid, not_found
 from api.idempotent import once
@@ -23,9 +24,14 @@ from api.models import (
     StatusName,
 )
 from api.routes.writes import to_draft, written
+from application.access import Scope
 from application.queries import MAX_PAGE_SIZE, ListQuery
 
-router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
+router = APIRouter(
+    prefix="/v1/appointments", tags=["appointments"], responses=AUTH_RESPONSES
+)
+READ = requires(Scope.APPOINTMENTS_READ)
+WRITE = requires(Scope.APPOINTMENTS_WRITE)
 
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
@@ -51,7 +57,7 @@ LIST_PARAMETERS = (
     status_code=201,
     response_model=AppointmentPublic,
     responses=responses.errors(400, 409, 413, 415, 502, 503),
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Create an appointment",
 )
 def create_appointment(
@@ -72,12 +78,15 @@ def create_appointment(
     "/{appointment_id}",
     response_model=AppointmentPublic,
     responses=responses.errors(400, 404, 503),
-    dependencies=[Depends(only_query("version", "as_of"))],
+    dependencies=[READ, Depends(only_query("version", "as_of"))],
     summary="Retrieve an appointment, now or as it was",
+    description="The current state needs `appointments:read`; "
+    "`?version=` and `?as_of=` (past states) need `audit:read` too.",
 )
 def retrieve_appointment(
     appointment_id: AppointmentId,
     container: ContainerDep,
+    api_key: CurrentKey,
     version: Annotated[
         int | None, Query(description="The appointment at this version.")
     ] = None,
@@ -86,6 +95,8 @@ def retrieve_appointment(
         Query(description="The appointment as it was at this time (epoch ms)."),
     ] = None,
 ) -> JSONResponse:
+    if version is not None or as_of is not None:
+        check_scopes(api_key, [Scope.AUDIT_READ])
     if version is not None and as_of is not None:
         raise invalid("Give at most one of 'version' and 'as_of'.", "as_of")
     if version is not None:
@@ -127,7 +138,7 @@ def _update(
     "/{appointment_id}",
     response_model=AppointmentPublic,
     responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Update an appointment",
 )
 def update_appointment(
@@ -144,7 +155,7 @@ def update_appointment(
     "/{appointment_id}",
     response_model=AppointmentPublic,
     responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Update an appointment (POST form)",
 )
 def update_appointment_by_post(
@@ -162,7 +173,7 @@ def update_appointment_by_post(
     "/{appointment_id}/status",
     response_model=AppointmentPublic,
     responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Change an appointment's status",
 )
 def change_status(
@@ -190,7 +201,7 @@ def change_status(
     "/{appointment_id}/reschedule",
     response_model=AppointmentPublic,
     responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Move an appointment, keeping its id",
 )
 def reschedule(
@@ -223,7 +234,7 @@ def reschedule(
     "/{appointment_id}/attendees/{attendee_id}",
     response_model=AppointmentPublic,
     responses=WRITE_ERRORS,
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Change one attendee's attendance, no-show or payment status",
 )
 def change_attendee(
@@ -249,7 +260,7 @@ def change_attendee(
     "",
     response_model=AppointmentList,
     responses=responses.errors(400, 503),
-    dependencies=[Depends(only_query(*LIST_PARAMETERS))],
+    dependencies=[READ, Depends(only_query(*LIST_PARAMETERS))],
     summary="List appointments by start time, then id",
 )
 def list_appointments(
