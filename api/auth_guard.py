@@ -1,62 +1,110 @@
 """The API-key check, run before the body guard (size, media type) and before
-FastAPI parses anything: a ``/v1`` request without a valid key is ``401``
-whatever it carries."""
+FastAPI parses anything: a ``/v1`` request without a valid key is ``401``,
+and one whose key lacks the route's scope ``403``, whatever it carries.
+
+The scope of each route is read from the OpenAPI document (where
+``requires(...)`` puts it), so what is documented is what is enforced.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import Match
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import admit, declared_scopes
+from api.auth import admit
 from api.errors import ApiError, from_domain
-from api.request_log import STATE_KEY
+from api.request_log import ROUTE_STATE, STATE_KEY
 from application.access import Scope as AccessScope
 from application.errors import DatabaseUnavailable
 from infrastructure.bootstrap import Container
 
 PROTECTED_PREFIX = "/v1"
+SCHEME = "ApiKey"
+PARAMETER = re.compile(r"\{[^}:]+(:path)?\}")
 
 
 def is_protected(path: str) -> bool:
     return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    scopes: tuple[AccessScope, ...]
+
+
+class RouteScopes:
+    """Each documented operation's path pattern and scopes, in route order."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.operations = [
+            Operation(method.upper(), path, _pattern(path), _scopes(operation))
+            for path, item in document.get("paths", {}).items()
+            for method, operation in item.items()
+        ]
+
+    def find(self, method: str, path: str) -> Operation | None:
+        method = "GET" if method == "HEAD" else method
+        for operation in self.operations:
+            if operation.method == method and operation.pattern.fullmatch(path):
+                return operation
+        return None
+
+
 class AuthGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._scopes: dict[int, tuple[AccessScope, ...]] = {}
+        self._routes: RouteScopes | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_protected(scope["path"]):
             await self.app(scope, receive, send)
             return
-        container: Container = scope["app"].state.container
-        header = _authorization(scope)
+        operation = self.routes(scope).find(scope["method"], scope["path"])
+        state = scope.setdefault("state", {})
+        state[ROUTE_STATE] = operation.template if operation else None
+        required = operation.scopes if operation else ()
         try:
-            key = await admit(container, header, self.required(scope))
+            key = await admit(_container(scope), _authorization(scope), required)
         except ApiError as error:
             await error.response()(scope, receive, send)
             return
         except DatabaseUnavailable as error:
             await from_domain(error).response()(scope, receive, send)
             return
-        scope.setdefault("state", {})[STATE_KEY] = key
+        state[STATE_KEY] = key
         await self.app(scope, receive, send)
 
-    def required(self, scope: Scope) -> tuple[AccessScope, ...]:
-        """The scopes of the route this request will reach; none when it
-        reaches no route (an authenticated caller then gets its 404/405)."""
-        for route in scope["app"].router.routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return self._scopes_of(route)
-        return ()
+    def routes(self, scope: Scope) -> RouteScopes:
+        if self._routes is None:
+            self._routes = RouteScopes(scope["app"].openapi())
+        return self._routes
 
-    def _scopes_of(self, route: object) -> tuple[AccessScope, ...]:
-        scopes = self._scopes.get(id(route))
-        if scopes is None:
-            scopes = self._scopes[id(route)] = declared_scopes(route)
-        return scopes
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = PARAMETER.split(template)
+    regex = ""
+    for index, part in enumerate(PARAMETER.finditer(template)):
+        regex += re.escape(parts[index * 2]) + (".*" if part.group(1) else "[^/]+")
+    return re.compile(regex + re.escape(parts[-1]))
+
+
+def _scopes(operation: dict[str, Any]) -> tuple[AccessScope, ...]:
+    return tuple(
+        AccessScope(name)
+        for requirement in operation.get("security", [])
+        for name in requirement.get(SCHEME, [])
+    )
+
+
+def _container(scope: Scope) -> Container:
+    container: Container = scope["app"].state.container
+    return container
 
 
 def _authorization(scope: Scope) -> str | None:

@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATE_KEY = "api_key"
 """Where the API key's guard leaves the resolved key in the request's state."""
+ROUTE_STATE = "route_template"
+"""The template the key's guard matched, for requests it answers itself."""
 ACCESS_LOGGER = "appointments.access"
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID_STATE = "request_id"
@@ -66,12 +68,14 @@ class RequestLog:
 
 
 def access_line(scope: Scope, request_id: str, status: int, seconds: float) -> str:
-    key = scope.get("state", {}).get(STATE_KEY)
+    state = scope.get("state", {})
+    key = state.get(STATE_KEY)
+    route = getattr(scope.get("route"), "path", None) or state.get(ROUTE_STATE)
     return json.dumps(
         {
             "request_id": request_id,
             "method": str(scope["method"])[:MAX_METHOD_LENGTH],
-            "route": getattr(scope.get("route"), "path", UNMATCHED),
+            "route": route or UNMATCHED,
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
             "api_key": getattr(key, "name", None),
