@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from api.cli_audit import audit_cli
-from api.cli_keys import encryption_key, keys_cli
+from api.cli_keys import encryption_key, keys_cli, reencrypt
 from api.cli_projections import projections_cli, worker
 from infrastructure.settings import SettingsError, load_settings
 
@@ -19,6 +19,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(keys_cli, name="keys")
 cli.command()(worker)
 cli.command("encryption-key")(encryption_key)
+cli.command()(reencrypt)
 
 
 @cli.command()

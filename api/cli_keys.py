@@ -1,4 +1,5 @@
-"""``appointments keys create|list|revoke`` and ``appointments encryption-key``."""
+"""``appointments keys create|list|revoke``, ``appointments encryption-key``
+and ``appointments reencrypt``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from eventsourcing.persistence import Cipher
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_support import opened_container
+from api.cli_support import fail, one_line_errors, opened_container
 from application.access import check_key_name, parse_scopes, scope_list
-from infrastructure.encryption import new_key
+from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.encryption import cipher_for, new_key
+from infrastructure.recorder import AppointmentsRecorder
+from infrastructure.reencrypt import Reencryption, RotationRefused
+from infrastructure.settings import Settings, SettingsError, load_settings
 
 keys_cli = typer.Typer(
     help="API keys: every /v1 request needs 'Authorization: Bearer <secret>'.",
@@ -67,6 +73,48 @@ def revoke(name: Annotated[str, typer.Argument(help="The key's name")]) -> None:
 def encryption_key() -> None:
     """Print a new AES-256 key for APPOINTMENTS_ENCRYPTION_KEY."""
     typer.echo(new_key())
+
+
+def reencrypt() -> None:
+    """Re-encrypt every stored event from APPOINTMENTS_PREVIOUS_ENCRYPTION_KEY
+    (unset: stored plain) to APPOINTMENTS_ENCRYPTION_KEY (unset: plain), and
+    relink the hash chain, in one transaction. Stop every serve and worker
+    first (docs/security.md)."""
+    try:
+        settings = load_settings()
+        container = container_for_rotation(stored_under_previous_key(settings))
+    except SettingsError as error:
+        fail(str(error), code=2)
+    try:
+        with one_line_errors():
+            rotated = rotate(container, cipher_for(settings.encryption_key))
+    except RotationRefused as error:
+        fail(str(error))
+    finally:
+        container.close()
+    typer.echo(
+        f"appointments: re-encrypted {rotated} events and relinked their hash "
+        "chain; start the service with APPOINTMENTS_ENCRYPTION_KEY alone",
+        err=True,
+    )
+
+
+def stored_under_previous_key(settings: Settings) -> Settings:
+    """The settings that read the store as it is now."""
+    previous = settings.previous_encryption_key
+    return settings.model_copy(update={"encryption_key": previous})
+
+
+def container_for_rotation(settings: Settings) -> Container:
+    return bootstrap(settings)
+
+
+def rotate(container: Container, new: Cipher | None) -> int:
+    recorder = container.app.recorder
+    if not isinstance(recorder, AppointmentsRecorder):
+        raise TypeError("reencrypt needs the appointments PostgreSQL store")
+    old = cipher_for(container.settings.encryption_key)
+    return Reencryption(recorder, old, new).run()
 
 
 def utc(ms: int | None) -> str:
