@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from api.auth_guard import AuthGuard
 from api.errors import install_error_handlers
-from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
 from api.request_log import RequestLog
@@ -59,7 +58,6 @@ def create_app(
     app.include_router(health.router)
     app.add_middleware(BodyGuard)
     app.add_middleware(AuthGuard)  # outside BodyGuard: the key before the body
-    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestLog)
     return app
 

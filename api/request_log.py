@@ -1,4 +1,5 @@
-"""One structured log line per request, instead of uvicorn's access log.
+"""One structured log line per request, instead of uvicorn's access log, and
+the request's Prometheus metrics (``api.metrics``).
 
 The line holds the request id (also sent as ``X-Request-Id``), the method,
 the route *template* (never the path, so never an id; never a query string
@@ -19,6 +20,8 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import metrics
 
 STATE_KEY = "api_key"
 """Where the API key's guard leaves the resolved key in the request's state."""
@@ -62,20 +65,25 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_logger.info(
-                access_line(scope, request_id, status, time.perf_counter() - started)
-            )
+            seconds = time.perf_counter() - started
+            method, route = str(scope["method"])[:MAX_METHOD_LENGTH], route_of(scope)
+            metrics.observe(method, route, status, seconds)
+            access_logger.info(access_line(scope, request_id, status, seconds))
+
+
+def route_of(scope: Scope) -> str:
+    """The route's template: the router's match, else the key guard's."""
+    route = getattr(scope.get("route"), "path", None)
+    return route or scope.get("state", {}).get(ROUTE_STATE) or UNMATCHED
 
 
 def access_line(scope: Scope, request_id: str, status: int, seconds: float) -> str:
-    state = scope.get("state", {})
-    key = state.get(STATE_KEY)
-    route = getattr(scope.get("route"), "path", None) or state.get(ROUTE_STATE)
+    key = scope.get("state", {}).get(STATE_KEY)
     return json.dumps(
         {
             "request_id": request_id,
             "method": str(scope["method"])[:MAX_METHOD_LENGTH],
-            "route": route or UNMATCHED,
+            "route": route_of(scope),
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
             "api_key": getattr(key, "name", None),

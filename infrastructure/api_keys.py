@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed
 
 from application.access import (
     ApiKey,
@@ -20,6 +20,7 @@ from application.access import (
     check_key_name,
 )
 from application.errors import database_errors
+from infrastructure.tables import create_table_once
 
 SECRET_PREFIX = "sk_"
 SECRET_LENGTH = 43
@@ -52,23 +53,17 @@ class PostgresApiKeyStore:
 
     def __init__(self, datastore: PostgresDatastore, table: str) -> None:
         self.datastore = datastore
-        self.table = Identifier(datastore.schema, table)
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{datastore.schema}:{table}:ddl",),
-            )
-            curs.execute(
-                self._sql(
-                    "CREATE TABLE IF NOT EXISTS {t} ("
-                    "name text PRIMARY KEY, "
-                    "digest bytea NOT NULL UNIQUE, "
-                    "scopes text[] NOT NULL, "
-                    "created_at timestamptz NOT NULL DEFAULT now(), "
-                    "last_used_at timestamptz, "
-                    "revoked_at timestamptz)"
-                )
-            )
+        self.table = create_table_once(
+            datastore,
+            table,
+            "CREATE TABLE IF NOT EXISTS {t} ("
+            "name text PRIMARY KEY, "
+            "digest bytea NOT NULL UNIQUE, "
+            "scopes text[] NOT NULL, "
+            "created_at timestamptz NOT NULL DEFAULT now(), "
+            "last_used_at timestamptz, "
+            "revoked_at timestamptz)",
+        )
 
     def create(self, name: str, scopes: frozenset[Scope]) -> str:
         secret = new_secret()

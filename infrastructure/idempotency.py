@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
 from application.errors import database_errors
 from application.idempotency import (
@@ -15,6 +15,7 @@ from application.idempotency import (
     ClaimOutcome,
     StoredResponse,
 )
+from infrastructure.tables import create_table_once
 
 STALE_CLAIM_SECONDS = 60
 """A claim this old without a response belongs to a process that died."""
@@ -23,23 +24,17 @@ STALE_CLAIM_SECONDS = 60
 class PostgresIdempotencyStore:
     def __init__(self, datastore: PostgresDatastore, table: str) -> None:
         self.datastore = datastore
-        self.table = Identifier(datastore.schema, table)
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{datastore.schema}:{table}:ddl",),
-            )
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {t} ("
-                    "key text PRIMARY KEY, "
-                    "fingerprint text NOT NULL, "
-                    "claimed_at timestamptz NOT NULL DEFAULT now(), "
-                    "status integer, "
-                    "body jsonb, "
-                    "headers jsonb)"
-                ).format(t=self.table)
-            )
+        self.table = create_table_once(
+            datastore,
+            table,
+            "CREATE TABLE IF NOT EXISTS {t} ("
+            "key text PRIMARY KEY, "
+            "fingerprint text NOT NULL, "
+            "claimed_at timestamptz NOT NULL DEFAULT now(), "
+            "status integer, "
+            "body jsonb, "
+            "headers jsonb)",
+        )
 
     def claim(self, key: str, fingerprint: str) -> Claim:
         with database_errors(), self.datastore.transaction(commit=True) as curs:

@@ -13,9 +13,10 @@ from eventsourcing.postgres import PostgresDatastore
 from limits import RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed
 
 from application.errors import database_errors
+from infrastructure.tables import create_table_once
 
 NOW = "extract(epoch FROM clock_timestamp())"
 WINDOW_SECONDS = 60
@@ -27,20 +28,14 @@ class PostgresLimitsStorage(Storage):
     def __init__(self, datastore: PostgresDatastore, table: str) -> None:
         super().__init__()
         self.datastore = datastore
-        self.table = Identifier(datastore.schema, table)
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(  # concurrent CREATE TABLE IF NOT EXISTS can collide
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"{datastore.schema}:{table}:ddl",),
-            )
-            curs.execute(
-                self._sql(
-                    "CREATE UNLOGGED TABLE IF NOT EXISTS {t} ("
-                    "key text PRIMARY KEY, "
-                    "count bigint NOT NULL, "
-                    "expires_at double precision NOT NULL)"
-                )
-            )
+        self.table = create_table_once(
+            datastore,
+            table,
+            "CREATE UNLOGGED TABLE IF NOT EXISTS {t} ("
+            "key text PRIMARY KEY, "
+            "count bigint NOT NULL, "
+            "expires_at double precision NOT NULL)",
+        )
 
     @property
     def base_exceptions(self) -> type[Exception]:

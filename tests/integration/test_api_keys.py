@@ -10,7 +10,6 @@ import pytest
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
-from api import cli_support
 from api.cli import cli
 from application.access import (
     ApiKey,
@@ -21,23 +20,12 @@ from application.access import (
     parse_scopes,
 )
 from infrastructure.api_keys import PostgresApiKeyStore
-from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.bootstrap import Container
 from infrastructure.key_cache import KeyCache
-from infrastructure.settings import Settings
 from tests.fakes import ManualClock
 
 SECRET = re.compile(r"sk_[A-Za-z0-9]{40,}")
 ADMIN = frozenset({Scope.ADMIN})
-
-
-@pytest.fixture
-def cli_on_test_schema(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, schema: str
-) -> CliRunner:
-    monkeypatch.setattr(
-        cli_support, "make_container", lambda: bootstrap(settings, schema=schema)
-    )
-    return CliRunner()
 
 
 def stored_rows(database_url: str, schema: str) -> list[tuple[object, ...]]:
@@ -142,11 +130,21 @@ def counting(container: Container) -> CountingStore:
     return CountingStore(container.app.recorder.datastore, "appointments_api_keys")  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def monotonic() -> FakeMonotonic:
+    return FakeMonotonic()
+
+
+@pytest.fixture
+def cache(
+    counting: CountingStore, clock: ManualClock, monotonic: FakeMonotonic
+) -> KeyCache:
+    return KeyCache(counting, clock, ttl=0.5, monotonic=monotonic)
+
+
 def test_a_revocation_is_seen_once_the_cache_entry_expires(
-    counting: CountingStore, clock: ManualClock
+    counting: CountingStore, cache: KeyCache, monotonic: FakeMonotonic
 ) -> None:
-    monotonic = FakeMonotonic()
-    cache = KeyCache(counting, clock, ttl=0.5, monotonic=monotonic)
     secret = counting.create("leaving", ADMIN)
     assert cache.resolve(secret) is not None
 
@@ -160,10 +158,8 @@ def test_a_revocation_is_seen_once_the_cache_entry_expires(
 
 
 def test_last_used_is_written_once_a_minute_not_per_request(
-    counting: CountingStore, clock: ManualClock
+    counting: CountingStore, cache: KeyCache, monotonic: FakeMonotonic
 ) -> None:
-    monotonic = FakeMonotonic()
-    cache = KeyCache(counting, clock, ttl=0.5, monotonic=monotonic)
     secret = counting.create("busy", ADMIN)
 
     for _ in range(100):
