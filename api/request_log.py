@@ -124,8 +124,9 @@ class NoExceptionDetails(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
+            message = record.getMessage()
             record.msg = "%s: %s at %s"
-            record.args = (record.getMessage(), type(error).__name__, raised_at(error))
+            record.args = (message, type(error).__name__, raised_at(error))
             record.exc_info = None
             record.exc_text = None
         return True
