@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from api.auth_guard import AuthGuard
 from api.container_metrics import container_metrics
 from api.errors import install_error_handlers
-from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
+from api.request_log import RequestLog
 from api.routes import appointments, audit, availability, calendars, health
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
@@ -24,6 +25,9 @@ time travel and the event feed are derived from them.
 
 Times are Unix epoch milliseconds (UTC). Errors always have the body
 `{"error": {"type", "code", "message", "param"}}`.
+
+Every `/v1` request needs `Authorization: Bearer <API key>` (make keys with
+`appointments keys create`); each operation names the scope it needs.
 """
 
 
@@ -59,7 +63,8 @@ def create_app(
     app.include_router(calendars.feeds)
     app.include_router(health.router)
     app.add_middleware(BodyGuard)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(AuthGuard)  # outside BodyGuard: the key before the body
+    app.add_middleware(RequestLog)
     return app
 
 

@@ -8,6 +8,7 @@ import typer
 
 from api.cli_audit import audit_cli
 from api.cli_data import db_cli, export
+from api.cli_keys import encryption_key, keys_cli, reencrypt
 from api.cli_projections import projections_cli, worker
 from infrastructure.settings import SettingsError, load_settings
 
@@ -18,7 +19,10 @@ cli.add_typer(projections_cli, name="projections")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(db_cli, name="db")
 cli.command()(export)
+cli.add_typer(keys_cli, name="keys")
 cli.command()(worker)
+cli.command("encryption-key")(encryption_key)
+cli.command()(reencrypt)
 
 
 @cli.command()

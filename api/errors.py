@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.request_log import log_unexpected, request_id_of
 from application.calendar_feeds import CalendarFeedNotFound
 from application.errors import (
     AppointmentNotFound,
@@ -31,8 +31,6 @@ from domain.errors import (
     MissingParameter,
     ScheduleConflict,
 )
-
-logger = logging.getLogger("appointments.api")
 
 RETRY_AFTER_SECONDS = "2"
 
@@ -243,7 +241,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _from_http(error).response()
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        log_unexpected(request_id_of(request.scope), error)
         return ApiError(
             500, "api_error", "internal_error", "An unexpected error occurred."
         ).response()

@@ -28,10 +28,11 @@ class Request:
     params: dict[str, str] | None = None
     json: dict[str, Any] | None = None
 
-    def encode(self, host: str) -> bytes:
+    def encode(self, host: str, extra_head: str = "") -> bytes:
+        """The request's bytes; ``extra_head`` holds whole header lines."""
         target = self.path + ("?" + urlencode(self.params) if self.params else "")
         body = b"" if self.json is None else json.dumps(self.json).encode()
-        head = f"{self.method} {target} HTTP/1.1\r\nHost: {host}\r\n"
+        head = f"{self.method} {target} HTTP/1.1\r\nHost: {host}\r\n{extra_head}"
         if self.json is not None:
             head += "Content-Type: application/json\r\n"
         head += f"Content-Length: {len(body)}\r\n\r\n"
@@ -41,8 +42,13 @@ class Request:
 class Connection:
     """One keep-alive connection, reopened when the server closes it."""
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(
+        self, base_url: str, timeout: float, headers: dict[str, str] | None = None
+    ) -> None:
         parts = urlsplit(base_url)
+        self.extra_head = "".join(
+            f"{name}: {value}\r\n" for name, value in (headers or {}).items()
+        )
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.authority = parts.netloc
@@ -61,7 +67,7 @@ class Connection:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._streams
-        writer.write(request.encode(self.authority))
+        writer.write(request.encode(self.authority, self.extra_head))
         status, length, closing = parse_head(await reader.readuntil(b"\r\n\r\n"))
         await reader.readexactly(length)
         if closing:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import uuid
@@ -34,6 +35,9 @@ from bench.workload import Workload, load_body
 REQUEST_TIMEOUT_SECONDS = 30.0
 FAILURES = (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
             ProtocolError, ValueError, httpx.HTTPError)  # fmt: skip
+
+API_KEY_VARIABLE = "BENCH_API_KEY"
+"""The key the harness made for this run (``appointments keys create``)."""
 
 RequestPlan = Callable[[int, int], Request]
 """Builds a worker's ``n``-th request: ``plan(worker, n)``."""
@@ -63,13 +67,21 @@ def plan_for(args: argparse.Namespace) -> tuple[RequestPlan, int]:
     ), 200
 
 
+def auth_headers() -> dict[str, str]:
+    key = os.environ.get(API_KEY_VARIABLE)
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
 @asynccontextmanager
 async def httpx_senders(args: argparse.Namespace) -> AsyncIterator[list[Send]]:
     limits = httpx.Limits(
         max_connections=args.concurrency, max_keepalive_connections=args.concurrency
     )
     async with httpx.AsyncClient(
-        base_url=args.base_url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
+        base_url=args.base_url,
+        limits=limits,
+        timeout=REQUEST_TIMEOUT_SECONDS,
+        headers=auth_headers(),
     ) as client:
 
         async def send(request: Request) -> int:
@@ -85,7 +97,7 @@ async def httpx_senders(args: argparse.Namespace) -> AsyncIterator[list[Send]]:
 @asynccontextmanager
 async def light_senders(args: argparse.Namespace) -> AsyncIterator[list[Send]]:
     connections = [
-        Connection(args.base_url, REQUEST_TIMEOUT_SECONDS)
+        Connection(args.base_url, REQUEST_TIMEOUT_SECONDS, auth_headers())
         for _ in range(args.concurrency)
     ]
     try:

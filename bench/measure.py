@@ -8,6 +8,7 @@ figure is the median of its rounds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from bench.baseline.schema import copy_from_read_model
 from bench.dblimit import DbLimit, locked_inserts
 from bench.lag import LagProbe, LagResult, LagTables
+from bench.loadgen import API_KEY_VARIABLE
 from bench.memory import PeakMemory
 from bench.profiling import recording
 from bench.servers import (
+    BENCH_RATE_LIMIT_PER_MINUTE,
     Server,
     baseline_command,
     clean_environment,
+    create_bench_key,
     free_port,
     running,
     service_command,
@@ -121,7 +125,10 @@ def both_servers(session: Session, url: str) -> Iterator[Servers]:
         APPOINTMENTS_DATABASE_URL=url,
         APPOINTMENTS_DATABASE_POOL_SIZE=str(c.pool_size),
         APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(c.read_your_writes_timeout),
+        # Checked on every request (its cost is measured) but never reached.
+        APPOINTMENTS_RATE_LIMIT_PER_MINUTE=str(BENCH_RATE_LIMIT_PER_MINUTE),
     )
+    os.environ[API_KEY_VARIABLE] = create_bench_key(service_env)
     baseline_env = clean_environment(
         BENCH_CRUD_DATABASE_URL=url, BENCH_CRUD_POOL_SIZE=str(c.pool_size)
     )

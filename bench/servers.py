@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 20.0
 APPOINTMENTS = Path(sys.executable).with_name("appointments")
+
+
+BENCH_RATE_LIMIT_PER_MINUTE = 1_000_000_000
+"""Checked on every request (so its cost is measured), never reached."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,21 @@ def clean_environment(**variables: str) -> dict[str, str]:
     plus ``variables``: the servers see only the settings the bench chose."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith("APPOINTMENTS_")}
     return {**kept, "PYTHONPATH": str(REPO), **variables}
+
+
+def create_bench_key(env: dict[str, str]) -> str:
+    """An admin key for the load generators (``appointments keys create``);
+    the baselines ignore the header."""
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    created = subprocess.run(
+        [str(APPOINTMENTS), "keys", "create", f"--name={name}", "--scopes=admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=STARTUP_SECONDS,
+    )
+    return created.stdout.strip()
 
 
 def service_command(port: int, workers: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.access import ApiKeyStore, RateLimiter
 from application.bookings import BusyTimes
 from application.calendar import CalendarSource
 from application.calendar_feeds import CalendarFeeds
@@ -13,14 +14,18 @@ from application.queries import ReadModel
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
 from infrastructure.analytics.install import install_analytics
+from infrastructure.api_keys import PostgresApiKeyStore
 from infrastructure.calendar_feeds import (
     PostgresCalendarFeedStore,
     PostgresCalendarSource,
 )
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
+from infrastructure.encryption import check_stored_events, cipher_env, cipher_for
 from infrastructure.idempotency import PostgresIdempotencyStore
+from infrastructure.key_cache import KeyCache
 from infrastructure.occupancy_backfill import backfill_occupancy
+from infrastructure.rate_limit import PostgresLimitsStorage, PostgresRateLimiter
 from infrastructure.read_model import (
     PostgresReadModel,
     ReadModelProjections,
@@ -44,6 +49,13 @@ class Container:
     busy_times: BusyTimes
     calendar_feeds: CalendarFeeds
     calendar_source: CalendarSource
+    api_keys: ApiKeyStore
+    key_cache: KeyCache
+    rate_limiter: RateLimiter | None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.settings.encryption_key is not None
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -107,9 +119,11 @@ def bootstrap(
         pool_timeout=settings.database_pool_timeout,
         statement_timeout=settings.database_statement_timeout,
     )
+    env.update(cipher_env(settings))
     app = AppointmentsApplication(
         env, clock=clock, video=video or build_video(settings)
     )
+    check_stored_events(app.recorder, cipher_for(settings.encryption_key))
     backfill_occupancy(app)
     idempotency = PostgresIdempotencyStore(
         recorder_of(app).datastore,
@@ -118,11 +132,12 @@ def bootstrap(
     view = build_view(env)
     install_analytics(view)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
-    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    datastore = recorder_of(app).datastore
     calendar_feeds = CalendarFeeds(
         PostgresCalendarFeedStore(datastore, app.name.lower() + "_calendar_feeds"),
         app.clock,
     )
+    api_keys = build_api_keys(app)
     return Container(
         settings=settings,
         database_url=url,
@@ -134,4 +149,27 @@ def bootstrap(
         busy_times=recorder_of(app),
         calendar_feeds=calendar_feeds,
         calendar_source=PostgresCalendarSource(view.datastore),
+        api_keys=api_keys,
+        key_cache=KeyCache(api_keys, app.clock),
+        rate_limiter=build_rate_limiter(app, settings),
     )
+
+
+def build_api_keys(app: AppointmentsApplication) -> PostgresApiKeyStore:
+    return PostgresApiKeyStore(
+        app.recorder.datastore,  # type: ignore[attr-defined]
+        table=app.name.lower() + "_api_keys",
+    )
+
+
+def build_rate_limiter(
+    app: AppointmentsApplication, settings: Settings
+) -> RateLimiter | None:
+    """The per-key limit shared by every process; None when set to 0."""
+    if settings.rate_limit_per_minute == 0:
+        return None
+    storage = PostgresLimitsStorage(
+        app.recorder.datastore,  # type: ignore[attr-defined]
+        table=app.name.lower() + "_rate_limits",
+    )
+    return PostgresRateLimiter(storage, settings.rate_limit_per_minute)

@@ -9,8 +9,8 @@ from psycopg.sql import SQL
 from application.calendar_feeds import CalendarFeed
 from application.errors import database_errors
 from application.queries import AppointmentState
-from infrastructure.database import create_table_once
 from infrastructure.read_model.tables import ViewTables
+from infrastructure.tables import create_table_once
 
 
 class PostgresCalendarFeedStore:
@@ -19,11 +19,12 @@ class PostgresCalendarFeedStore:
         self.table = create_table_once(
             datastore,
             table,
+            "CREATE TABLE IF NOT EXISTS {t} ("
             'id text COLLATE "C" PRIMARY KEY, '
             'user_id text COLLATE "C" NOT NULL, '
             "token_hash text NOT NULL UNIQUE, "
             "created_at bigint NOT NULL, "
-            "revoked_at bigint",
+            "revoked_at bigint)",
         )
 
     def add(self, feed: CalendarFeed, token_hash: str) -> None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import getpass
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.sql import SQL, Identifier
 
-from application.errors import database_errors
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
 from infrastructure.analytics.views import analytics_schema
 from infrastructure.persistence import POOL_TIMEOUT, STATEMENT_TIMEOUT
@@ -75,20 +72,6 @@ def ensure_schema(url: str, schema: str) -> None:
                 psycopg.sql.Identifier(schema)
             )
         )
-
-
-def create_table_once(
-    datastore: PostgresDatastore, table: str, columns: str
-) -> Identifier:
-    """``CREATE TABLE IF NOT EXISTS`` in the datastore's schema, under an
-    advisory lock: processes starting together would otherwise collide."""
-    identifier = Identifier(datastore.schema, table)
-    with database_errors(), datastore.transaction(commit=True) as curs:
-        curs.execute(LOCK_UNTIL_COMMIT, (f"{datastore.schema}:{table}:ddl",))
-        curs.execute(
-            SQL("CREATE TABLE IF NOT EXISTS {t} (" + columns + ")").format(t=identifier)
-        )
-    return identifier
 
 
 def drop_schema(url: str, schema: str) -> None:

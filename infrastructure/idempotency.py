@@ -15,7 +15,7 @@ from application.idempotency import (
     ClaimOutcome,
     StoredResponse,
 )
-from infrastructure.database import create_table_once
+from infrastructure.tables import create_table_once
 
 STALE_CLAIM_SECONDS = 60
 """A claim this old without a response belongs to a process that died."""
@@ -27,12 +27,13 @@ class PostgresIdempotencyStore:
         self.table = create_table_once(
             datastore,
             table,
+            "CREATE TABLE IF NOT EXISTS {t} ("
             "key text PRIMARY KEY, "
             "fingerprint text NOT NULL, "
             "claimed_at timestamptz NOT NULL DEFAULT now(), "
             "status integer, "
             "body jsonb, "
-            "headers jsonb",
+            "headers jsonb)",
         )
 
     def claim(self, key: str, fingerprint: str) -> Claim:

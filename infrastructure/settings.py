@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +28,26 @@ def unprefixed(variable: str, default: Any = None) -> Any:
     """A setting read from ``variable`` as such, without ``APPOINTMENTS_``."""
     choices = AliasChoices(variable, variable.lower())
     return Field(default=default, validation_alias=choices)
+
+
+DEFAULT_RATE_LIMIT_PER_MINUTE = 6000
+AES_KEY_BYTES = (16, 24, 32)
+
+
+def check_aes_key(text: str) -> None:
+    """A key as ``appointments encryption-key`` prints it: base64 of 16, 24
+    or 32 random bytes."""
+    try:
+        size = len(base64.b64decode(text, validate=True))
+    except binascii.Error:
+        raise ValueError(
+            "must be base64 (make one with: appointments encryption-key)"
+        ) from None
+    if size not in AES_KEY_BYTES:
+        raise ValueError(
+            f"must decode to 16, 24 or 32 bytes, not {size} "
+            "(make one with: appointments encryption-key)"
+        )
 
 
 class SettingsError(Exception):
@@ -55,6 +77,9 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
     calendar_host: str = Field(default="appointments.local", pattern=HOST_NAME)
     public_url: str | None = None
+    rate_limit_per_minute: int = Field(default=DEFAULT_RATE_LIMIT_PER_MINUTE, ge=0)
+    encryption_key: SecretStr | None = None
+    previous_encryption_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -64,6 +89,14 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
         return value
+
+    @field_validator("encryption_key", "previous_encryption_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        check_aes_key(value.get_secret_value().strip())
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("zoom_api_base_url", "zoom_oauth_url", "public_url")
     @classmethod

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.types import DecoratedCallable
 
 from api import responses
+from api.auth import AUTH_RESPONSES, CurrentKey, check_scopes, requires
 from api.dependencies import (
     ContainerDep,
     IdempotencyKey,
@@ -34,9 +35,14 @@ from api.models import (
     StatusName,
 )
 from api.routes.writes import to_draft, written
+from application.access import Scope
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
 
-router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
+router = APIRouter(
+    prefix="/v1/appointments", tags=["appointments"], responses=AUTH_RESPONSES
+)
+READ = requires(Scope.APPOINTMENTS_READ)
+WRITE = requires(Scope.APPOINTMENTS_WRITE)
 
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
@@ -53,7 +59,7 @@ def write_route(
         methods=[method],
         response_model=AppointmentPublic,
         responses=WRITE_ERRORS,
-        dependencies=[NoQuery],
+        dependencies=[WRITE, NoQuery],
         summary=summary,
     )
 
@@ -63,7 +69,7 @@ def write_route(
     status_code=201,
     response_model=AppointmentPublic,
     responses=responses.errors(400, 409, 413, 415, 502, 503),
-    dependencies=[NoQuery],
+    dependencies=[WRITE, NoQuery],
     summary="Create an appointment",
 )
 def create_appointment(
@@ -85,12 +91,15 @@ def create_appointment(
     "/{appointment_id}",
     response_model=AppointmentPublic,
     responses=responses.errors(400, 404, 503),
-    dependencies=[Depends(only_query("version", "as_of"))],
+    dependencies=[READ, Depends(only_query("version", "as_of"))],
     summary="Retrieve an appointment, now or as it was",
+    description="The current state needs `appointments:read`; "
+    "`?version=` and `?as_of=` (past states) need `audit:read` too.",
 )
 def retrieve_appointment(
     appointment_id: AppointmentId,
     container: ContainerDep,
+    api_key: CurrentKey,
     version: Annotated[
         int | None, Query(description="The appointment at this version.")
     ] = None,
@@ -99,6 +108,8 @@ def retrieve_appointment(
         Query(description="The appointment as it was at this time (epoch ms)."),
     ] = None,
 ) -> JSONResponse:
+    if version is not None or as_of is not None:
+        check_scopes(api_key, [Scope.AUDIT_READ])
     if version is not None and as_of is not None:
         raise invalid("Give at most one of 'version' and 'as_of'.", "as_of")
     if version is not None:
@@ -214,7 +225,7 @@ def change_attendee(
     "",
     response_model=AppointmentList,
     responses=responses.errors(400, 503),
-    dependencies=[Depends(only_query(*LIST_PARAMETERS))],
+    dependencies=[READ, Depends(only_query(*LIST_PARAMETERS))],
     summary="List appointments by start time, then id",
 )
 def list_appointments(

@@ -8,20 +8,23 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
 from api import responses
+from api.auth import AUTH_RESPONSES, requires
 from api.dependencies import ContainerDep, NoQuery, only_query
 from api.errors import not_found
 from api.models import ChangeLogPublic, EventList
+from application.access import Scope
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from domain.ids import appointment_id_of_change_log
 
-router = APIRouter(prefix="/v1", tags=["audit"])
+router = APIRouter(prefix="/v1", tags=["audit"], responses=AUTH_RESPONSES)
+AUDIT = requires(Scope.AUDIT_READ)
 
 
 @router.get(
     "/change_logs/{change_log_id}",
     response_model=ChangeLogPublic,
     responses=responses.errors(400, 404, 503),
-    dependencies=[NoQuery],
+    dependencies=[AUDIT, NoQuery],
     summary="Retrieve a change log",
 )
 def retrieve_change_log(
@@ -38,7 +41,7 @@ def retrieve_change_log(
     "/appointments/{appointment_id}/change_log",
     response_model=ChangeLogPublic,
     responses=responses.errors(400, 404, 503),
-    dependencies=[NoQuery],
+    dependencies=[AUDIT, NoQuery],
     summary="Retrieve an appointment's change log",
 )
 def retrieve_appointment_change_log(
@@ -52,7 +55,7 @@ def retrieve_appointment_change_log(
     "/events",
     response_model=EventList,
     responses=responses.errors(400, 503),
-    dependencies=[Depends(only_query("after", "limit"))],
+    dependencies=[AUDIT, Depends(only_query("after", "limit"))],
     summary="Read the global event feed in order",
 )
 def list_events(

@@ -8,12 +8,19 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api import responses
+from api.auth import AUTH_RESPONSES, requires
 from api.dependencies import ContainerDep, only_query
 from api.errors import invalid
 from api.models import AvailabilityPublic
+from application.access import Scope
 from domain.ids import CALLER_ID
 
-router = APIRouter(prefix="/v1", tags=["availability"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["availability"],
+    dependencies=[requires(Scope.APPOINTMENTS_READ)],
+    responses=AUTH_RESPONSES,
+)
 
 MAX_WINDOW_MS = 31 * 24 * 3_600_000
 """The longest window one request may ask for: 31 days."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import responses
+from api.auth import AUTH_RESPONSES, requires
 from api.dependencies import (
     ContainerDep,
     IdempotencyKey,
@@ -21,11 +22,23 @@ from api.errors import ApiError
 from api.ical import MEDIA_TYPE, render_feed
 from api.idempotent import run_at_most_once
 from api.models import CallerId, ErrorBody, StrictModel
+from application.access import Scope
 from application.calendar import feed_etag, plan_feed
 from infrastructure.bootstrap import Container
 
-calendars = APIRouter(prefix="/v1/calendars", tags=["calendars"])
-feeds = APIRouter(prefix="/v1/calendar_feeds", tags=["calendars"])
+READ = requires(Scope.APPOINTMENTS_READ)
+calendars = APIRouter(
+    prefix="/v1/calendars",
+    tags=["calendars"],
+    dependencies=[READ],
+    responses=AUTH_RESPONSES,
+)
+feeds = APIRouter(
+    prefix="/v1/calendar_feeds",
+    tags=["calendars"],
+    dependencies=[READ],
+    responses=AUTH_RESPONSES,
+)
 
 TOKEN_PARAM = "token"
 FeedId = Annotated[str, Path(description="A calendar feed id, `cf_...`.")]

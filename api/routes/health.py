@@ -27,18 +27,18 @@ def healthz() -> JSONResponse:
     responses={503: {"description": "Not ready; the body says why."}},
 )
 def readyz(container: ContainerDep) -> JSONResponse:
+    encryption = "on" if container.encrypted else "off"
     try:
         head = container.app.head_position()
     except DatabaseUnavailable as error:
-        return JSONResponse({"status": "unavailable", "reason": error.message}, 503)
+        body = {"status": "unavailable", "reason": error.message}
+        return JSONResponse({**body, "encryption": encryption}, 503)
     caught_up = head == 0 or container.read_model.wait_for(head, READY_WAIT_SECONDS)
     metrics.EVENT_STORE_HEAD.set(head)
     if not caught_up:
-        return JSONResponse(
-            {"status": "catching_up", "reason": "projections are behind the events"},
-            503,
-        )
-    return JSONResponse({"status": "ready", "head": head})
+        body = {"status": "catching_up", "reason": "projections are behind the events"}
+        return JSONResponse({**body, "encryption": encryption}, 503)
+    return JSONResponse({"status": "ready", "head": head, "encryption": encryption})
 
 
 @router.get(

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from application.access import Scope
 from infrastructure.bootstrap import Container
 
 START = 1_767_261_600_000  # 2026-01-01T10:00:00Z
@@ -17,8 +18,21 @@ HOUR = 3_600_000
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: container), raise_server_exceptions=False) as c:
+    """A client whose requests carry an admin key, made in the key store."""
+    with TestClient(
+        create_app(lambda: container),
+        raise_server_exceptions=False,
+        headers=bearer(new_key(container, "test-admin", Scope.ADMIN)),
+    ) as c:
         yield c
+
+
+def new_key(container: Container, name: str, *scopes: Scope) -> str:
+    return container.api_keys.create(name, frozenset(scopes))
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def create_body(**overrides: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ def test_ready_when_the_projections_have_caught_up(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.json()["status"] == "ready"
+    assert response.json()["encryption"] == "off"
 
 
 def test_metrics_count_requests_by_route(client: TestClient) -> None:

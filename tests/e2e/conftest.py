@@ -60,17 +60,49 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not become healthy in time")
 
 
+def create_key(database_url: str, name: str, scopes: str) -> str:
+    """A key made with ``appointments keys create``, as an operator would."""
+    result = subprocess.run(
+        [str(APPOINTMENTS), "keys", "create", "--name", name, "--scopes", scopes],
+        env={**os.environ, "APPOINTMENTS_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=STARTUP_SECONDS,
+    )
+    return result.stdout.strip()
+
+
 @pytest.fixture
-def start_server(e2e_database_url: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
-    """Start ``appointments serve`` as ``make run`` does; returns its base URL."""
+def api_key(e2e_database_url: str) -> str:
+    """An admin key in the e2e database, made before any server starts."""
+    return create_key(e2e_database_url, "e2e-admin", "admin")
+
+
+@pytest.fixture
+def auth(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def server_log(tmp_path: Path, base_url: str) -> str:
+    """Everything a server started by ``start_server`` has printed so far."""
+    port = urlsplit(base_url).port
+    return (tmp_path / f"server-{port}.log").read_text(errors="replace")
+
+
+@pytest.fixture
+def start_server(e2e_database_url: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start ``appointments serve`` as ``make run`` does, with extra settings
+    if given; returns its base URL (its output: ``server_log``)."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start() -> str:
+    def start(**settings: str) -> str:
         port = free_port()
         env = {
             **os.environ,
             "APPOINTMENTS_DATABASE_URL": e2e_database_url,
             "APPOINTMENTS_PORT": str(port),
+            **settings,
         }
         log = (tmp_path / f"server-{port}.log").open("wb")
         process = subprocess.Popen(

@@ -24,9 +24,9 @@ NEW_APPOINTMENT = {
 
 
 def test_create_retrieve_update_status_attendee_list_change_log(
-    start_server: Callable[[], str],
+    start_server: Callable[[], str], auth: dict[str, str]
 ) -> None:
-    with httpx.Client(base_url=start_server(), timeout=10) as api:
+    with httpx.Client(base_url=start_server(), timeout=10, headers=auth) as api:
         created = api.post("/v1/appointments", json=NEW_APPOINTMENT)
         path = created.headers["Location"]
         retrieved = api.get(path)
@@ -57,11 +57,11 @@ def test_create_retrieve_update_status_attendee_list_change_log(
 
 
 def test_two_api_processes_read_each_others_writes(
-    start_server: Callable[[], str],
+    start_server: Callable[[], str], auth: dict[str, str]
 ) -> None:
     first, second = start_server(), start_server()
 
-    with httpx.Client(timeout=10) as api:
+    with httpx.Client(timeout=10, headers=auth) as api:
         for i in range(10):
             hour = {"start_time": START + i * HOUR, "end_time": START + (i + 1) * HOUR}
             created = api.post(
@@ -80,7 +80,7 @@ def test_two_api_processes_read_each_others_writes(
 
 
 def test_concurrent_requests_with_one_key_create_one_appointment(
-    start_server: Callable[[], str],
+    start_server: Callable[[], str], auth: dict[str, str]
 ) -> None:
     base_url = start_server()
 
@@ -88,7 +88,7 @@ def test_concurrent_requests_with_one_key_create_one_appointment(
         return httpx.post(
             f"{base_url}/v1/appointments",
             json=NEW_APPOINTMENT,
-            headers={"Idempotency-Key": "concurrent-key"},
+            headers={"Idempotency-Key": "concurrent-key", **auth},
             timeout=20,
         )
 
@@ -97,5 +97,5 @@ def test_concurrent_requests_with_one_key_create_one_appointment(
 
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
-    listed = httpx.get(f"{base_url}/v1/appointments", timeout=10).json()["data"]
-    assert len(listed) == 1
+    listed = httpx.get(f"{base_url}/v1/appointments", timeout=10, headers=auth)
+    assert len(listed.json()["data"]) == 1

@@ -25,7 +25,9 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 40
 
 
-def test_every_operation_honours_its_schema(start_server: Callable[[], str]) -> None:
+def test_every_operation_honours_its_schema(
+    start_server: Callable[[], str], auth: dict[str, str]
+) -> None:
     base_url = start_server()
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -41,6 +43,10 @@ def test_every_operation_honours_its_schema(start_server: Callable[[], str]) -> 
             suppress_health_check=list(HealthCheck),
         )
         def honours_schema(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=base_url, checks=CHECKS)
+            response = case.call_and_validate(
+                base_url=base_url, headers=auth, checks=CHECKS
+            )
+            # The key is valid: a 401 would mean the calls never passed auth.
+            assert response.status_code != 401, response.text
 
         honours_schema()

@@ -19,9 +19,10 @@ from tests.integration.read_model.helpers import project_all
 
 
 def stored_ids(container: Container) -> list[str]:
-    with container.projections.view.datastore.cursor() as curs:
+    datastore = container.projections.view.datastore
+    with datastore.cursor() as curs:
         curs.execute(
-            f'SELECT id FROM "{container.projections.view.datastore.schema}".appointments '
+            f'SELECT id FROM "{datastore.schema}".appointments '
             "ORDER BY last_updated_at, id"
         )
         return [row["id"] for row in curs.fetchall()]

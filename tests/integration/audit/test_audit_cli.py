@@ -13,10 +13,12 @@ from typer.testing import CliRunner
 from api import cli_support
 from api.app import create_app
 from api.cli import cli
+from application.access import Scope
 from application.service import AppointmentsApplication
 from domain.ids import new_appointment_id
 from infrastructure.bootstrap import Container
 from infrastructure.settings import SettingsError
+from tests.api.conftest import bearer, new_key
 from tests.builders import HOUR_MS, START, a_draft
 from tests.fakes import ManualClock
 
@@ -25,7 +27,11 @@ WIDE = {"COLUMNS": "200"}
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: container), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(lambda: container),
+        raise_server_exceptions=False,
+        headers=bearer(new_key(container, "test-admin", Scope.ADMIN)),
+    ) as c:
         yield c
 
 

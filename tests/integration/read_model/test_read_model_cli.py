@@ -15,12 +15,11 @@ import pytest
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
-from api import cli_support
 from api.cli import cli
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.read_model.runner import leader_key
 from infrastructure.read_model.status import runner_is_active
-from infrastructure.settings import Settings, load_settings
+from infrastructure.settings import load_settings
 from tests.builders import a_draft
 from tests.integration.read_model.dataset import seed_variety
 from tests.integration.read_model.helpers import (
@@ -31,17 +30,6 @@ from tests.integration.read_model.helpers import (
 )
 
 APPOINTMENTS_CLI = Path(sys.executable).parent / "appointments"
-
-
-@pytest.fixture
-def cli_on_test_schema(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, schema: str
-) -> CliRunner:
-    """The CLI, building its containers on this test's schema."""
-    monkeypatch.setattr(
-        cli_support, "make_container", lambda: bootstrap(settings, schema=schema)
-    )
-    return CliRunner()
 
 
 @pytest.fixture
