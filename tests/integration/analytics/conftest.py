@@ -9,8 +9,7 @@ from infrastructure.bootstrap import Container
 from tests.fakes import ManualClock
 from tests.integration.analytics.seeded import Seeded, seed
 from tests.integration.read_model.helpers import project_all
-from tests.integration.read_model.test_read_model_cli import (  # noqa: F401 (fixtures)
-    cli_on_test_schema,
+from tests.integration.read_model.test_read_model_cli import (  # noqa: F401 (fixture)
     fresh_database,
 )
 
