@@ -11,7 +11,7 @@ from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
-from api.routes import appointments, audit, health
+from api.routes import appointments, audit, health, webhooks
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
 
@@ -51,6 +51,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(appointments.router)
     app.include_router(audit.router)
+    app.include_router(webhooks.router)
     app.include_router(health.router)
     app.add_middleware(BodyGuard)
     app.add_middleware(MetricsMiddleware)

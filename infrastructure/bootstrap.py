@@ -8,11 +8,13 @@ from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
+from application.webhooks import Webhooks
 from infrastructure.database import check_reachable, ensure_schema, eventsourcing_env
 from infrastructure.embedded import start_embedded
 from infrastructure.idempotency import PostgresIdempotencyStore
 from infrastructure.read_model import AppointmentsView, ReadModelProjections, build_view
 from infrastructure.settings import Settings, SettingsError
+from infrastructure.webhooks import DeliveryOptions, WebhookDelivery, build_webhooks
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
 
@@ -26,15 +28,21 @@ class Container:
     idempotency: IdempotencyStore
     read_model: AppointmentsView
     projections: ReadModelProjections
+    webhooks: Webhooks
+    webhook_delivery: WebhookDelivery
 
     def start_projections(self) -> None:
-        """Run the projections in this process (leader or standby)."""
+        """Run the projections and webhook delivery in this process (leader
+        or standby)."""
         self.projections.start()
+        self.webhook_delivery.start()
 
     def stop_projections(self) -> None:
         self.projections.stop()
+        self.webhook_delivery.stop()
 
     def close(self) -> None:
+        self.webhook_delivery.close()
         self.projections.close()
         self.app.close()
         if isinstance(self.app.video, ZoomVideoMeetings):
@@ -76,6 +84,7 @@ def bootstrap(
     schema: str = "",
     clock: Clock | None = None,
     video: VideoMeetings | None = None,
+    webhook_options: DeliveryOptions | None = None,
 ) -> Container:
     url = database_url or resolve_database_url(settings)
     check_reachable(url, connect_timeout=settings.database_connect_timeout)
@@ -96,6 +105,10 @@ def bootstrap(
     )
     view = build_view(env)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
+    options = webhook_options or DeliveryOptions(
+        allow_private=settings.webhook_allow_private
+    )
+    webhooks, webhook_delivery = build_webhooks(app, env, url, options)
     return Container(
         settings=settings,
         database_url=url,
@@ -104,4 +117,6 @@ def bootstrap(
         idempotency=idempotency,
         read_model=view,
         projections=projections,
+        webhooks=webhooks,
+        webhook_delivery=webhook_delivery,
     )
