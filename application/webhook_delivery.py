@@ -95,7 +95,7 @@ class Circuit:
         with self._lock:
             if self.open_until is None:
                 return limit
-            if self.probing or now_ms < self.open_until:
+            if limit <= 0 or self.probing or now_ms < self.open_until:
                 return 0
             self.probing = True
             return min(limit, 1)

@@ -82,12 +82,18 @@ class EndpointRunner:
         self._busy: set[int] = set()
         self._busy_lock = threading.Lock()
         self._wake = threading.Event()
+        self._leading = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def is_leading(self) -> bool:
+        """Whether this runner holds the endpoint's lock and delivers."""
+        return self._leading.is_set()
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -112,10 +118,12 @@ class EndpointRunner:
         """Lead while this process holds the endpoint's lock; otherwise return."""
         try:
             if self.lock.try_acquire():
+                self._leading.set()
                 self._lead()
         except RECOVERABLE as error:
             logger.warning("webhook %s: %s; stepping down", self.endpoint.id, error)
         finally:
+            self._leading.clear()
             self.lock.release()
 
     def _lead(self) -> None:
