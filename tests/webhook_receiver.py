@@ -40,6 +40,8 @@ class Receiver:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.arrived = 0
+        """Requests read, answered or not (``received`` holds the answered)."""
         self.status: Callable[[Received], int] = lambda _: 200
         self.hold = threading.Event()
         self.hold.set()
@@ -58,6 +60,8 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 got = Received(dict(self.headers), self.rfile.read(length), time())
+                with receiver._lock:
+                    receiver.arrived += 1
                 receiver.hold.wait(HOLD_LIMIT_SECONDS)
                 with receiver._lock:
                     receiver.received.append(got)
