@@ -16,7 +16,7 @@ from application.webhook_delivery import RetryPolicy, Sender
 from application.webhooks import Webhooks
 from infrastructure.read_model.feed import EventFeed
 from infrastructure.webhooks.queue import DeliveryQueue
-from infrastructure.webhooks.runner import DeliveryTimings, RunnerParts
+from infrastructure.webhooks.runner_parts import DeliveryTimings, RunnerParts
 from infrastructure.webhooks.sender import HttpSender
 from infrastructure.webhooks.ssrf import PublicUrlGuard, Resolver, system_resolver
 from infrastructure.webhooks.store import PostgresWebhookStore

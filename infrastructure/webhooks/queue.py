@@ -9,10 +9,11 @@ position (the head) may be sent: order per appointment holds across retries.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
@@ -40,6 +41,9 @@ class QueuedEvent:
     next_attempt_at: int
 
 
+ASYNCHRONOUS_COMMIT = SQL("SET LOCAL synchronous_commit = off")
+
+
 @dataclass(frozen=True)
 class Failure:
     failures: int
@@ -49,14 +53,44 @@ class Failure:
     """Set when the event has failed too long: the endpoint is disabled."""
 
 
+@dataclass(frozen=True)
+class Attempted:
+    """An attempt to record, and how its event fails (None: it succeeded)."""
+
+    attempt: Delivery
+    failure: Failure | None
+
+
 class DeliveryQueue:
     def __init__(self, tables: WebhookTables) -> None:
         self.tables = tables
         self.datastore = tables.datastore
-        t = {"q": tables.queue, "e": tables.endpoints, "d": tables.deliveries}
-        self.insert_event = SQL(
+        t = {
+            "q": tables.queue,
+            "e": tables.endpoints,
+            "d": tables.deliveries,
+            "t": tables.tracking,
+        }
+        self.insert_events = SQL(
             "INSERT INTO {q} (endpoint_id, position, appointment_id, body, "
-            "next_attempt_at) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            "next_attempt_at) SELECT %(e)s, p, a, b, %(now)s "
+            "FROM unnest(%(positions)s::bigint[], %(appointments)s::text[], "
+            "%(bodies)s::text[]) AS u(p, a, b) "
+            "WHERE EXISTS (SELECT 1 FROM {t} WHERE application_name = %(e)s "
+            "AND notification_id = %(expected)s) "
+            "ON CONFLICT DO NOTHING RETURNING position"
+        ).format(**t)
+        self.claim_position = SQL(
+            "SELECT notification_id FROM {t} WHERE application_name = %s FOR UPDATE"
+        ).format(**t)
+        self.move_position = SQL(
+            "UPDATE {t} SET notification_id = %(up_to)s "
+            "WHERE application_name = %(e)s AND notification_id = %(expected)s"
+        ).format(**t)
+        self.select_state = SQL(
+            "SELECT (SELECT notification_id FROM {t} WHERE application_name = %(e)s) "
+            "AS position, (SELECT count(*) FROM {q} WHERE endpoint_id = %(e)s) "
+            "AS pending"
         ).format(**t)
         self.select_heads = SQL(
             "SELECT position, appointment_id, body, attempts, failures, "
@@ -83,16 +117,17 @@ class DeliveryQueue:
             "UPDATE {e} SET status = 'disabled', disabled_reason = %s "
             "WHERE id = %s AND status = 'enabled'"
         ).format(**t)
-        self.count_pending = SQL(
-            "SELECT count(*) AS n FROM {q} WHERE endpoint_id = %s"
-        ).format(**t)
         self.prune_attempts = SQL("DELETE FROM {d} WHERE attempted_at < %s").format(**t)
 
-    def pending(self, endpoint_id: str) -> int:
-        with database_errors(), self.datastore.transaction(commit=False) as curs:
-            curs.execute(self.count_pending, (endpoint_id,), prepare=True)
+    def state(self, endpoint_id: str) -> tuple[int | None, int]:
+        """The endpoint's position (None: deleted) and how many events it has
+        queued."""
+        with database_errors(), self.datastore.cursor() as curs:
+            curs.execute(self.select_state, {"e": endpoint_id}, prepare=True)
             row = curs.fetchone()
-        return 0 if row is None else int(row["n"])
+        if row is None or row["position"] is None:
+            return None, 0
+        return int(row["position"]), int(row["pending"])
 
     def enqueue(
         self,
@@ -102,57 +137,77 @@ class DeliveryQueue:
         events: Sequence[NewEvent],
         up_to: int,
         now_ms: int,
-    ) -> int | None:
-        """Queue ``events`` and move the position to ``up_to`` if it still is
-        ``expected_position``; the position found (None: endpoint deleted)."""
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            position = self.tables.claim_position(curs, endpoint_id)
-            if position != expected_position:
-                return position
-            rows = [
-                (endpoint_id, e.position, e.appointment_id, e.body, now_ms)
-                for e in events
-            ]
-            if rows:
-                curs.executemany(self.insert_event, rows)
-            self.tables.move_position(curs, endpoint_id, up_to)
-        return expected_position
+    ) -> tuple[int | None, int]:
+        """Queue ``events`` and move the position to ``up_to``, if it still is
+        ``expected_position`` (a replay may have moved it back); the position
+        found (None: the endpoint is deleted), and how many events were added."""
+        params = {
+            "e": endpoint_id,
+            "expected": expected_position,
+            "up_to": up_to,
+            "now": now_ms,
+            "positions": [e.position for e in events],
+            "appointments": [e.appointment_id for e in events],
+            "bodies": [e.body for e in events],
+        }
+        with database_errors(), self._pipelined_transaction() as claim:
+            conn = claim.connection
+            with conn.cursor() as insert, conn.cursor() as move:
+                claim.execute(self.claim_position, (endpoint_id,), prepare=True)
+                insert.execute(self.insert_events, params, prepare=True)
+                move.execute(self.move_position, params, prepare=True)
+                row = claim.fetchone()
+                added = len(insert.fetchall())
+        return (None if row is None else int(row["notification_id"])), added
 
-    def heads(
-        self, endpoint_id: str, busy: Collection[int], limit: int
+    @contextmanager
+    def _pipelined_transaction(self) -> Iterator[Cursor[DictRow]]:
+        with self._pipeline() as conn, self._transaction(conn) as curs:
+            yield curs
+
+    @contextmanager
+    def _pipeline(self) -> Iterator[Connection[DictRow]]:
+        """A connection whose statements go without waiting for each other's
+        results (until one is read): fewer round trips."""
+        with self.datastore.get_connection() as conn, conn.pipeline():
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
+        """A transaction whose commit does not wait for the disk
+        (``synchronous_commit = off``): should the database lose the last
+        commits in a crash, their events are queued or sent again, which
+        at-least-once delivery allows."""
+        with conn.transaction(), conn.cursor() as curs:
+            curs.execute(ASYNCHRONOUS_COMMIT)
+            yield curs
+
+    def settle(
+        self,
+        endpoint_id: str,
+        attempts: Sequence[Attempted],
+        busy: Collection[int],
+        limit: int,
     ) -> list[QueuedEvent]:
-        """Up to ``limit`` sendable events, the soonest due first: each the
-        oldest queued event of its appointment, none of them being sent."""
+        """Record ``attempts``, then read up to ``limit`` sendable events
+        (one round trip). An attempt recorded: its event leaves the queue, or
+        waits for its next try. A sendable event: the oldest queued event of
+        its appointment, not ``busy`` (being sent); the soonest due first."""
         params = {"e": endpoint_id, "busy": list(busy), "limit": limit}
-        with database_errors(), self.datastore.transaction(commit=False) as curs:
-            curs.execute(self.select_heads, params, prepare=True)
-            return [QueuedEvent(**row) for row in curs.fetchall()]
-
-    def delivered(self, endpoint_id: str, attempt: Delivery) -> None:
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            self._record(curs, endpoint_id, attempt)
-            curs.execute(self.delete_event, (endpoint_id, attempt.event), prepare=True)
-
-    def failed(self, endpoint_id: str, attempt: Delivery, failure: Failure) -> None:
-        with database_errors(), self.datastore.transaction(commit=True) as curs:
-            self._record(curs, endpoint_id, attempt)
-            curs.execute(
-                self.update_failed,
-                (
-                    failure.failures,
-                    failure.failing_since,
-                    failure.next_attempt_at,
-                    endpoint_id,
-                    attempt.event,
-                ),
-                prepare=True,
-            )
-            if failure.disable_reason is not None:
-                curs.execute(self.disable, (failure.disable_reason, endpoint_id))
+        with database_errors(), self._pipeline() as conn:
+            if attempts:
+                with self._transaction(conn) as curs:
+                    for attempted in attempts:
+                        self._record(curs, endpoint_id, attempted)
+            with conn.cursor() as curs:
+                curs.execute(self.select_heads, params, prepare=True)
+                return [QueuedEvent(**row) for row in curs.fetchall()]
 
     def _record(
-        self, curs: Cursor[DictRow], endpoint_id: str, attempt: Delivery
+        self, curs: Cursor[DictRow], endpoint_id: str, attempted: Attempted
     ) -> None:
+        attempt, failure = attempted.attempt, attempted.failure
         curs.execute(
             self.insert_attempt,
             (
@@ -168,6 +223,22 @@ class DeliveryQueue:
             ),
             prepare=True,
         )
+        if failure is None:
+            curs.execute(self.delete_event, (endpoint_id, attempt.event), prepare=True)
+            return
+        curs.execute(
+            self.update_failed,
+            (
+                failure.failures,
+                failure.failing_since,
+                failure.next_attempt_at,
+                endpoint_id,
+                attempt.event,
+            ),
+            prepare=True,
+        )
+        if failure.disable_reason is not None:
+            curs.execute(self.disable, (failure.disable_reason, endpoint_id))
 
     def prune(self, before_ms: int) -> int:
         """Forget the attempts made before ``before_ms``; how many."""

@@ -11,77 +11,42 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from time import monotonic
 
-import psycopg
-
-from application.errors import DatabaseUnavailable
-from application.feed import build_page
-from application.ports import Clock
-from application.webhook_delivery import (
-    SIGNATURE_HEADER,
-    Circuit,
-    RetryPolicy,
-    Sender,
-    render_body,
-    signature,
-)
+from application.webhook_delivery import SIGNATURE_HEADER, Circuit, Sender, signature
 from application.webhooks import Delivery, WebhookEndpoint, new_delivery_id
-from domain.appointment import Appointment
-from infrastructure.read_model.feed import EventFeed
 from infrastructure.read_model.leader import AdvisoryLock
 from infrastructure.read_model.runner import RECOVERABLE
-from infrastructure.webhooks.queue import DeliveryQueue, Failure, NewEvent, QueuedEvent
-from infrastructure.webhooks.tables import WebhookTables
+from infrastructure.webhooks.follower import EndpointFeed, Followed
+from infrastructure.webhooks.queue import Attempted, Failure, QueuedEvent
+from infrastructure.webhooks.runner_parts import RunnerParts
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Appointments-Webhooks/1.0"
-HistoryOf = Callable[[str], Sequence[Appointment.Event]]
-
-
-@dataclass(frozen=True)
-class DeliveryTimings:
-    concurrency: int = 4
-    """Deliveries in flight at once, per endpoint."""
-    max_pending: int = 1000
-    """Events queued per endpoint; the tracked position waits beyond that."""
-    batch_size: int = 200
-    idle_poll: float = 2.0
-    """Longest sleep when nothing wakes a runner."""
-    standby_poll: float = 1.0
-    """How often each process looks for endpoints nobody runs."""
-
-
-@dataclass(frozen=True)
-class RunnerParts:
-    """What every endpoint runner of a process shares."""
-
-    feed: EventFeed
-    history_of: HistoryOf
-    tables: WebhookTables
-    queue: DeliveryQueue
-    secret_of: Callable[[str], str | None]
-    new_sender: Callable[[], Sender]
-    clock: Clock
-    policy: RetryPolicy
-    draw: Callable[[], float]
-    timings: DeliveryTimings
 
 
 class EndpointRunner:
+    """Runs one endpoint's deliveries in a thread while this process holds
+    the endpoint's lock; a pool of ``concurrency`` threads sends."""
+
     def __init__(
         self, endpoint: WebhookEndpoint, lock: AdvisoryLock, parts: RunnerParts
-    ):
+    ) -> None:
         self.endpoint = endpoint
         self.lock = lock
         self.parts = parts
         self.circuit = Circuit(parts.policy, parts.draw)
         self._busy: set[int] = set()
+        """Positions being sent, or sent and not yet recorded."""
+        self._finished: list[tuple[QueuedEvent, Delivery]] = []
         self._busy_lock = threading.Lock()
         self._wake = threading.Event()
+        self._new_events = threading.Event()
+        self._full = False
+        self._next_check = 0.0
+        self.feed = EndpointFeed(lambda: self.endpoint, parts)
         self._leading = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,6 +73,8 @@ class EndpointRunner:
             self._thread.join(timeout)
 
     def wake(self) -> None:
+        """New events were recorded: look at the feed now."""
+        self._new_events.set()
         self._wake.set()
 
     def update(self, endpoint: WebhookEndpoint) -> None:
@@ -132,66 +99,50 @@ class EndpointRunner:
         with ThreadPoolExecutor(self.parts.timings.concurrency) as pool:
             try:
                 while secret is not None and not self._stopping.is_set():
-                    self.lock.confirm()
                     self._wake.clear()
-                    self._queue_new_events()
+                    self._look_at_the_feed_when_due()
                     sleep = self._send_due(pool, sender, secret)
                     self._wake.wait(sleep)
             finally:
                 self._stopping.set()
+        self._settle(limit=0)  # record what was in flight when asked to stop
         close = getattr(sender, "close", None)
         if close is not None:
             close()
 
-    # --- queueing ---------------------------------------------------------------
-
-    def _queue_new_events(self) -> None:
-        """Queue what the feed holds after the position, as room allows."""
-        parts, endpoint_id = self.parts, self.endpoint.id
-        while not self._stopping.is_set():
-            room = parts.timings.max_pending - parts.queue.pending(endpoint_id)
-            position = parts.tables.position(endpoint_id)
-            if room <= 0 or position is None:
-                return
-            notifications = parts.feed.after(
-                position, min(room, parts.timings.batch_size)
-            )
-            if not notifications:
-                return
-            page = build_page(
-                notifications, len(notifications), parts.feed.mapper, parts.history_of
-            )
-            events = [
-                NewEvent(item["id"], item["appointment"], render_body(item))
-                for item in page.items
-                if self.endpoint.wants(item["type"])
-            ]
-            found = parts.queue.enqueue(
-                endpoint_id,
-                expected_position=position,
-                events=events,
-                up_to=notifications[-1].id,
-                now_ms=parts.clock.now_ms(),
-            )
-            if found is None:
-                self._stopping.set()  # the endpoint was deleted
+    def _look_at_the_feed_when_due(self) -> None:
+        """Queue new events when told of some, or when the queue was full
+        (room may have been made since); every ``idle_poll`` seconds anyway,
+        then also confirming the lock and reading the position again."""
+        if monotonic() >= self._next_check:
+            self.lock.confirm()
+            self.feed.forget()
+            self._next_check = monotonic() + self.parts.timings.idle_poll
+        elif not (self._new_events.is_set() or self._full):
+            return
+        self._new_events.clear()
+        followed = self.feed.queue_new_events(lambda: not self._stopping.is_set())
+        self._full = followed is Followed.FULL
+        if followed is Followed.GONE:
+            self._stopping.set()
 
     # --- sending ----------------------------------------------------------------
 
     def _send_due(self, pool: ThreadPoolExecutor, sender: Sender, secret: str) -> float:
-        """Start the due heads the circuit lets through; seconds until the
-        runner must look again (unless woken sooner)."""
-        timings, now = self.parts.timings, self.parts.clock.now_ms()
+        """Record the finished attempts, start the due heads the circuit lets
+        through; seconds until the runner must look again (unless woken)."""
+        timings = self.parts.timings
+        heads = self._settle(limit=timings.concurrency + 1)
+        now = self.parts.clock.now_ms()
         with self._busy_lock:
-            busy = set(self._busy)
-        free = timings.concurrency - len(busy)
-        heads = self.parts.queue.heads(self.endpoint.id, busy, free + 1)
-        due = [h for h in heads if h.next_attempt_at <= now][:free]
-        allowed = self.circuit.room(now, len(due))
-        for event in due[:allowed]:
+            free = timings.concurrency - len(self._busy)
+        due = [h for h in heads if h.next_attempt_at <= now][: max(free, 0)]
+        for event in due[: self.circuit.room(now, len(due))]:
             with self._busy_lock:
                 self._busy.add(event.position)
-            pool.submit(self._deliver, sender, secret, event)
+            pool.submit(self._deliver, sender, secret, event).add_done_callback(
+                self._log_failure
+            )
         later = [h.next_attempt_at for h in heads if h.next_attempt_at > now]
         reopens = self.circuit.reopens_at()
         wake_at = min([*later, *([reopens] if reopens else [])], default=None)
@@ -200,6 +151,8 @@ class EndpointRunner:
         return min(timings.idle_poll, max(wake_at - now, 0) / 1000)
 
     def _deliver(self, sender: Sender, secret: str, event: QueuedEvent) -> None:
+        """Send one event (in a thread of the pool); the runner records it."""
+        attempt = None
         try:
             attempted_at = self.parts.clock.now_ms()
             headers = {
@@ -217,29 +170,47 @@ class EndpointRunner:
                 duration_ms=outcome.duration_ms,
                 attempted_at=attempted_at,
             )
-            self._record(event, attempt)
-        except (DatabaseUnavailable, psycopg.Error) as error:
-            # The event stays queued, and is sent again.
-            logger.warning("webhook %s: %s", self.endpoint.id, error)
+            self._count_in_circuit(attempt)
         finally:
             with self._busy_lock:
-                self._busy.discard(event.position)
+                if attempt is None:  # no outcome: send it again
+                    self._busy.discard(event.position)
+                else:
+                    self._finished.append((event, attempt))
             self._wake.set()
 
-    def _record(self, event: QueuedEvent, attempt: Delivery) -> None:
+    def _log_failure(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is not None:
+            logger.error("webhook %s: sending failed", self.endpoint.id, exc_info=error)
+
+    def _count_in_circuit(self, attempt: Delivery) -> None:
         if attempt.error is None:
             self.circuit.succeeded()
-            self.parts.queue.delivered(self.endpoint.id, attempt)
-            return
+        else:
+            self.circuit.failed(self.parts.clock.now_ms())
+
+    def _settle(self, limit: int) -> list[QueuedEvent]:
+        """Record the attempts finished since the last look, and read up to
+        ``limit`` heads not being sent, in one transaction."""
+        with self._busy_lock:
+            finished, self._finished = self._finished, []
+            done = {event.position for event, _ in finished}
+            busy = self._busy - done
         now = self.parts.clock.now_ms()
-        self.circuit.failed(now)
-        failure = self._failure(event, attempt, now)
-        self.parts.queue.failed(self.endpoint.id, attempt, failure)
-        if failure.disable_reason is not None:
-            logger.warning(
-                "webhook %s disabled: %s", self.endpoint.id, failure.disable_reason
-            )
-            self.stop(wait=False)
+        attempts = [
+            Attempted(a, None if a.error is None else self._failure(e, a, now))
+            for e, a in finished
+        ]
+        heads = self.parts.queue.settle(self.endpoint.id, attempts, busy, limit)
+        with self._busy_lock:
+            self._busy.difference_update(done)
+        self.feed.left_queue(sum(1 for a in attempts if a.failure is None))
+        reasons = [a.failure.disable_reason for a in attempts if a.failure]
+        for reason in filter(None, reasons):
+            logger.warning("webhook %s disabled: %s", self.endpoint.id, reason)
+            self._stopping.set()
+        return heads
 
     def _failure(self, event: QueuedEvent, attempt: Delivery, now: int) -> Failure:
         policy = self.parts.policy

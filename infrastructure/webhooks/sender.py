@@ -23,7 +23,7 @@ class HttpSender:
         self,
         guard: PublicUrlGuard,
         *,
-        concurrency: int = 4,
+        concurrency: int = 8,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self.guard = guard

@@ -18,7 +18,8 @@ from application.webhooks import WebhookEndpoint
 from infrastructure.read_model.leader import AdvisoryLock
 from infrastructure.read_model.runner import RECOVERABLE, STOP_CHECK_SECONDS
 from infrastructure.read_model.wakeup import NewEventsSignal
-from infrastructure.webhooks.runner import EndpointRunner, RunnerParts
+from infrastructure.webhooks.runner import EndpointRunner
+from infrastructure.webhooks.runner_parts import RunnerParts
 from infrastructure.webhooks.store import PostgresWebhookStore
 
 logger = logging.getLogger(__name__)

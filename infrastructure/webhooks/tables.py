@@ -75,21 +75,6 @@ class WebhookTables(PostgresTrackingRecorder):
     def start_tracking(self, curs: Cursor[DictRow], endpoint_id: str, at: int) -> None:
         self._insert_tracking(curs, Tracking(endpoint_id, at))
 
-    def claim_position(self, curs: Cursor[DictRow], endpoint_id: str) -> int | None:
-        """Lock the endpoint's position until the transaction ends; None when
-        the endpoint is gone."""
-        curs.execute(
-            SQL(
-                "SELECT notification_id FROM {t} WHERE application_name = %s FOR UPDATE"
-            ).format(t=self.tracking),
-            (endpoint_id,),
-        )
-        row = curs.fetchone()
-        return None if row is None else int(row["notification_id"])
-
-    def move_position(self, curs: Cursor[DictRow], endpoint_id: str, to: int) -> None:
-        self._insert_tracking(curs, Tracking(endpoint_id, to))
-
     def position(self, endpoint_id: str) -> int | None:
         """The endpoint's tracked position (None: the endpoint is gone)."""
         position: int | None = self.max_tracking_id(endpoint_id)
