@@ -42,7 +42,7 @@ class Container:
         self.webhook_delivery.stop()
 
     def close(self) -> None:
-        self.webhook_delivery.close()
+        self.webhook_delivery.stop()
         self.projections.close()
         self.app.close()
         if isinstance(self.app.video, ZoomVideoMeetings):
@@ -108,7 +108,7 @@ def bootstrap(
     options = webhook_options or DeliveryOptions(
         allow_private=settings.webhook_allow_private
     )
-    webhooks, webhook_delivery = build_webhooks(app, env, url, options)
+    webhooks, webhook_delivery = build_webhooks(app, url, options)
     return Container(
         settings=settings,
         database_url=url,

@@ -7,8 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from eventsourcing.postgres import PostgresFactory
-from eventsourcing.utils import Environment
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from application.ports import Clock, SystemClock
 from application.service import AppointmentsApplication
@@ -39,14 +38,13 @@ class DeliveryOptions:
 
 
 def build_webhooks(
-    app: AppointmentsApplication,
-    env: dict[str, str],
-    database_url: str,
-    options: DeliveryOptions,
+    app: AppointmentsApplication, database_url: str, options: DeliveryOptions
 ) -> tuple[Webhooks, WebhookDelivery]:
-    """The endpoints' service and this process's delivery (not started);
-    the tables are created if missing."""
-    tables = WebhookTables(PostgresFactory(Environment("Webhooks", env)).datastore)
+    """The endpoints' service and this process's delivery (not started), on
+    the event store's connection pool; the tables are created if missing."""
+    if not isinstance(app.recorder, PostgresApplicationRecorder):
+        raise TypeError("Webhooks need the PostgreSQL event store.")
+    tables = WebhookTables(app.recorder.datastore)
     tables.create_table()
     store = PostgresWebhookStore(tables)
     guard = PublicUrlGuard(

@@ -72,10 +72,6 @@ class WebhookDelivery:
         for runner in runners:
             runner.stop(timeout=timeout)
 
-    def close(self) -> None:
-        self.stop()
-        self.parts.tables.datastore.close()
-
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
