@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -33,6 +34,19 @@ COLUMN_OF_CHANGE = {
     "description": "description",
     "status": "status",
 }
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Pages(Generic[T]):
+    """A listing: its table and columns, what a row becomes, its order."""
+
+    table: Identifier
+    columns: SQL
+    convert: Callable[[DictRow], T]
+    newest_first: bool
 
 
 def endpoint_of(row: DictRow) -> WebhookEndpoint:
@@ -127,40 +141,25 @@ class PostgresWebhookStore:
             return [(endpoint_of(row), bool(row["led"])) for row in curs.fetchall()]
 
     def list(self, limit: int, starting_after: str | None) -> Listed[WebhookEndpoint]:
-        rows = self._page(
-            self.tables.endpoints,
-            ENDPOINT_COLUMNS,
-            None,
-            limit,
-            starting_after,
-            newest_first=False,
-        )
-        return Listed([endpoint_of(r) for r in rows[:limit]], len(rows) > limit)
+        pages = Pages(self.tables.endpoints, ENDPOINT_COLUMNS, endpoint_of, False)
+        return self._page(pages, None, limit, starting_after)
 
     def deliveries(
         self, endpoint_id: str, limit: int, starting_after: str | None
     ) -> Listed[Delivery]:
-        rows = self._page(
-            self.tables.deliveries,
-            DELIVERY_COLUMNS,
-            endpoint_id,
-            limit,
-            starting_after,
-            newest_first=True,
-        )
-        return Listed([delivery_of(r) for r in rows[:limit]], len(rows) > limit)
+        pages = Pages(self.tables.deliveries, DELIVERY_COLUMNS, delivery_of, True)
+        return self._page(pages, endpoint_id, limit, starting_after)
 
     def _page(
         self,
-        table: Identifier,
-        columns: SQL,
+        pages: Pages[T],
         endpoint_id: str | None,
         limit: int,
         starting_after: str | None,
-        *,
-        newest_first: bool,
-    ) -> Sequence[DictRow]:
-        """Up to ``limit + 1`` rows in ``seq`` order, after the cursor's row."""
+    ) -> Listed[T]:
+        """Up to ``limit`` rows in ``seq`` order after the cursor's row, and
+        whether there are more."""
+        table, newest_first = pages.table, pages.newest_first
         conditions: list[Composable] = [SQL("TRUE")]
         params: list[Any] = []
         if endpoint_id is not None:
@@ -180,14 +179,15 @@ class PostgresWebhookStore:
                 self._check_cursor(curs, table, starting_after)
             curs.execute(
                 statement.format(
-                    c=columns,
+                    c=pages.columns,
                     t=table,
                     w=SQL(" AND ").join(conditions),
                     o=SQL("DESC" if newest_first else "ASC"),
                 ),
                 [*params, limit + 1],
             )
-            return curs.fetchall()
+            rows = curs.fetchall()
+        return Listed([pages.convert(r) for r in rows[:limit]], len(rows) > limit)
 
     def _check_cursor(
         self, curs: Cursor[DictRow], table: Identifier, cursor: str
