@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from api.app import create_app
 from application.webhook_delivery import render_body
 from application.webhooks import Delivery
-from infrastructure.bootstrap import Container
+from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.settings import Settings
 from tests.builders import HOUR_MS, START, a_draft
 from tests.webhook_receiver import Received, Receiver, wait_until
 
@@ -37,7 +41,7 @@ def feed_items(container: Container) -> list[dict[str, Any]]:
 
 
 def test_an_event_arrives_as_its_feed_item_signed_with_the_endpoint_secret(
-    delivering: Container, receiver: Receiver
+    delivering: Container, receiver: Receiver, settings: Settings, schema: str
 ) -> None:
     endpoint, secret = delivering.webhooks.create(receiver.url, ["*"], None)
     schedule(delivering)
@@ -46,6 +50,9 @@ def test_an_event_arrives_as_its_feed_item_signed_with_the_endpoint_secret(
     received = receiver.received[0]
     (item,) = feed_items(delivering)
     assert received.body == render_body(item).encode()
+    api = bootstrap(settings, schema=schema)  # closed by the app's lifespan
+    with TestClient(create_app(lambda: api, run_projections=False)) as client:
+        assert received.body in client.get("/v1/events").content
     assert received.signed_with(secret)
     assert not received.signed_with("whsec_" + "x" * 32)
     assert received.headers["Content-Type"] == "application/json"
