@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
 from api.request_log import RequestLog
-from api.routes import appointments, audit, availability, calendars, health
+from api.routes import appointments, audit, availability, calendars, health, webhooks
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
 
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(calendars.calendars)
     app.include_router(calendars.feeds)
+    app.include_router(webhooks.router)
     app.include_router(health.router)
     app.add_middleware(BodyGuard)
     app.add_middleware(AuthGuard)  # outside BodyGuard: the key before the body

@@ -13,6 +13,7 @@ from application.ports import Clock, VideoMeetings
 from application.queries import ReadModel
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
+from application.webhooks import Webhooks
 from infrastructure.analytics.install import install_analytics
 from infrastructure.api_keys import PostgresApiKeyStore
 from infrastructure.calendar_feeds import (
@@ -33,6 +34,7 @@ from infrastructure.read_model import (
 )
 from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings, SettingsError
+from infrastructure.webhooks import DeliveryOptions, WebhookDelivery, build_webhooks
 from infrastructure.zoom import ZoomVideoMeetings
 from infrastructure.zoom_auth import ZoomCredentials
 
@@ -57,14 +59,21 @@ class Container:
     def encrypted(self) -> bool:
         return self.settings.encryption_key is not None
 
+    webhooks: Webhooks
+    webhook_delivery: WebhookDelivery
+
     def start_projections(self) -> None:
-        """Run the projections in this process (leader or standby)."""
+        """Run the projections and webhook delivery in this process (leader
+        or standby)."""
         self.projections.start()
+        self.webhook_delivery.start()
 
     def stop_projections(self) -> None:
         self.projections.stop()
+        self.webhook_delivery.stop()
 
     def close(self) -> None:
+        self.webhook_delivery.stop()
         self.projections.close()
         self.app.close()
         if isinstance(self.app.video, ZoomVideoMeetings):
@@ -106,6 +115,7 @@ def bootstrap(
     schema: str = "",
     clock: Clock | None = None,
     video: VideoMeetings | None = None,
+    webhook_options: DeliveryOptions | None = None,
 ) -> Container:
     url = database_url or resolve_database_url(settings)
     check_reachable(url, connect_timeout=settings.database_connect_timeout)
@@ -138,6 +148,10 @@ def bootstrap(
         app.clock,
     )
     api_keys = build_api_keys(app)
+    options = webhook_options or DeliveryOptions(
+        allow_private=settings.webhook_allow_private
+    )
+    webhooks, webhook_delivery = build_webhooks(app, url, options)
     return Container(
         settings=settings,
         database_url=url,
@@ -152,6 +166,8 @@ def bootstrap(
         api_keys=api_keys,
         key_cache=KeyCache(api_keys, app.clock),
         rate_limiter=build_rate_limiter(app, settings),
+        webhooks=webhooks,
+        webhook_delivery=webhook_delivery,
     )
 
 

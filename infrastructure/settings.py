@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=DEFAULT_RATE_LIMIT_PER_MINUTE, ge=0)
     encryption_key: SecretStr | None = None
     previous_encryption_key: SecretStr | None = None
+    webhook_allow_private: bool = False
+    """Let webhooks go to ``http://`` URLs and private addresses (docs/webhooks.md)."""
 
     @field_validator("database_url")
     @classmethod
