@@ -24,6 +24,9 @@ PLACEHOLDERS = {
     "appointment_id": "appt_00000000000000000000",
     "change_log_id": "clog_00000000000000000000",
     "attendee_id": "user_nobody",
+    "user_id": "user_nobody",
+    "endpoint_id": "we_00000000000000000000000000000000",
+    "feed_id": "cf_00000000000000000000",
 }
 AUTH_CODES = {401, 403, 429}
 
