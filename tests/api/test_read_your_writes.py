@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from application.access import Scope
 from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import load_settings
-from tests.api.conftest import create_body
+from tests.api.conftest import bearer, create_body, new_key
 from tests.fakes import ManualClock, RecordingVideoMeetings
 
 HEADER = "Appointments-Read-Model"
@@ -24,7 +25,8 @@ def client_without_projections(
     settings = load_settings(database_url=database_url, read_your_writes_timeout=0.2)
     container = bootstrap(settings, schema=schema, clock=clock, video=video)
     app = create_app(lambda: container, run_projections=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    headers = bearer(new_key(container, "test-admin", Scope.ADMIN))
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
         yield client
 
 

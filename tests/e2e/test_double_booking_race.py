@@ -32,7 +32,7 @@ def booking(index: int) -> dict[str, Any]:
 
 
 def test_fifty_racing_creates_book_exactly_one(
-    start_server: Callable[[], str],
+    start_server: Callable[[], str], auth: dict[str, str]
 ) -> None:
     servers = [start_server(), start_server()]
     targets = cycle(servers)
@@ -40,7 +40,7 @@ def test_fifty_racing_creates_book_exactly_one(
 
     def post(job: tuple[str, dict[str, Any]]) -> httpx.Response:
         base_url, body = job
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
         return httpx.post(
             base_url + "/v1/appointments", json=body, headers=headers, timeout=30
         )
@@ -60,6 +60,9 @@ def test_fifty_racing_creates_book_exactly_one(
                 {"appointment": winner["id"], "user": "race_host"}
             ]
     listed = httpx.get(
-        servers[0] + "/v1/appointments", params={"host": "race_host"}, timeout=10
+        servers[0] + "/v1/appointments",
+        params={"host": "race_host"},
+        headers=auth,
+        timeout=10,
     ).json()
     assert [a["id"] for a in listed["data"]] == [winner["id"]]
