@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Service
+from tests.faults.harness import Service, create_admin_key
 from tests.faults.postgres import OwnPostgres
 
 
@@ -18,6 +18,7 @@ def own_postgres() -> Iterator[OwnPostgres]:
     server = OwnPostgres()
     try:
         server.init()
+        create_admin_key(server.url)
         yield server
     finally:
         server.destroy()

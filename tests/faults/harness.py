@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from tests.e2e.conftest import create_key
+
 APPOINTMENTS = Path(sys.executable).with_name("appointments")
 STARTUP_SECONDS = 60
 STOP_SECONDS = 20
@@ -30,11 +32,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+API_KEY: dict[str, str] = {}
+"""The admin key of the test's own store, set by the ``own_postgres`` fixture."""
+
+
+def create_admin_key(database_url: str) -> None:
+    API_KEY["secret"] = create_key(database_url, "faults", "admin")
+
+
 def request_headers(
     idempotency_key: str | None = None, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """Every request's headers (the one place to add ``Authorization``)."""
-    headers = dict(extra or {})
+    """Every request's headers: the store's key, and what the call adds."""
+    headers = {"Authorization": f"Bearer {API_KEY['secret']}", **(extra or {})}
     if idempotency_key is not None:
         headers["Idempotency-Key"] = idempotency_key
     return headers

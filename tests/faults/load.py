@@ -152,7 +152,7 @@ class StoreCheck:
 def check_store(container: Container, ledger: Ledger) -> StoreCheck:
     """Every acknowledged write is in the store once and in the read model;
     every read-model row equals the fold of its events."""
-    app, view = container.app, container.read_model
+    app, view = container.app, container.projections.view
     for key, appointment_id in ledger.creates.items():
         assert app.get(appointment_id).version >= 1, key
     for key, (appointment_id, description) in ledger.updates.items():
@@ -166,7 +166,7 @@ def check_store(container: Container, ledger: Ledger) -> StoreCheck:
     report = StoreVerifier(app, view).verify()
     compared = 0
     for appointment_id in set(ledger.creates.values()):
-        row = view.get(appointment_id)
+        row = container.read_model.get(appointment_id)
         assert row is not None, appointment_id
         assert row.document == app.get(appointment_id).document, appointment_id
         compared += 1
