@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
@@ -16,6 +17,10 @@ from infrastructure.read_model import (
     PostgresReadModel,
     ReadModelProjections,
     build_view,
+)
+from infrastructure.read_model.replica import (
+    ReplicaReadModel,
+    open_replica_reader,
 )
 from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings, SettingsError
@@ -32,6 +37,12 @@ class Container:
     idempotency: IdempotencyStore
     read_model: ReadModel
     projections: ReadModelProjections
+    replica: ReplicaReadModel | None = None
+    """Set when ``APPOINTMENTS_READ_DATABASE_URL`` names a read replica."""
+
+    def read_database(self) -> str:
+        """Where retrieve and list read now (``/readyz`` shows it)."""
+        return "primary" if self.replica is None else self.replica.serving
 
     def start_projections(self) -> None:
         """Run the projections in this process (leader or standby)."""
@@ -42,6 +53,8 @@ class Container:
 
     def close(self) -> None:
         self.projections.close()
+        if self.replica is not None:
+            self.replica.close()
         self.app.close()
         if isinstance(self.app.video, ZoomVideoMeetings):
             self.app.video.close()
@@ -75,6 +88,20 @@ def zoom_credentials(settings: Settings) -> ZoomCredentials:
     return ZoomCredentials(account_id, client_id, secret.get_secret_value())
 
 
+def build_replica(
+    settings: Settings, primary: PostgresReadModel, env: dict[str, str]
+) -> ReplicaReadModel | None:
+    """Reads from ``APPOINTMENTS_READ_DATABASE_URL``, when it is set (``env``:
+    the event store's, whose schema, pool and timeouts the replica's pool shares)."""
+    url = settings.read_database_url
+    if not url:
+        return None
+    connect_timeout = settings.database_connect_timeout
+    return ReplicaReadModel(
+        primary, partial(open_replica_reader, url, env, connect_timeout)
+    )
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -104,12 +131,15 @@ def bootstrap(
     )
     view = build_view(env)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
+    primary_reads = PostgresReadModel(view)
+    replica = build_replica(settings, primary_reads, env)
     return Container(
         settings=settings,
         database_url=url,
         env=env,
         app=app,
         idempotency=idempotency,
-        read_model=PostgresReadModel(view),
+        read_model=primary_reads if replica is None else replica,
         projections=projections,
+        replica=replica,
     )

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str | None = None
+    read_database_url: str | None = None
     data_dir: Path = Path(".appointments")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
     zoom_oauth_url: str = unprefixed("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
     read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
         if value is None or value == "":

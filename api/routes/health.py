@@ -33,12 +33,19 @@ def readyz(container: ContainerDep) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": error.message}, 503)
     caught_up = head == 0 or container.read_model.wait_for(head, READY_WAIT_SECONDS)
     metrics.EVENT_STORE_HEAD.set(head)
+    read_database = container.read_database()
     if not caught_up:
         return JSONResponse(
-            {"status": "catching_up", "reason": "projections are behind the events"},
+            {
+                "status": "catching_up",
+                "reason": "projections are behind the events",
+                "read_database": read_database,
+            },
             503,
         )
-    return JSONResponse({"status": "ready", "head": head})
+    return JSONResponse(
+        {"status": "ready", "head": head, "read_database": read_database}
+    )
 
 
 @router.get(
