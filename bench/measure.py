@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bench.baseline.schema import copy_from_read_model
+from bench.config import BenchConfig
+from bench.database import with_database
 from bench.dblimit import DbLimit, locked_inserts
 from bench.lag import LagProbe, LagResult, LagTables
 from bench.memory import PeakMemory
@@ -113,6 +116,17 @@ def profiled(session: Session, servers: Servers) -> None:
             )
 
 
+def read_replica(config: BenchConfig, url: str) -> dict[str, str]:
+    """The service's ``APPOINTMENTS_READ_DATABASE_URL``, naming the run's
+    database on the replica (which replicates the server it was created on)."""
+    if not config.read_database_url:
+        return {}
+    name = urlsplit(url).path.lstrip("/")
+    return {
+        "APPOINTMENTS_READ_DATABASE_URL": with_database(config.read_database_url, name)
+    }
+
+
 @contextmanager
 def both_servers(session: Session, url: str) -> Iterator[Servers]:
     c = session.config
@@ -121,6 +135,7 @@ def both_servers(session: Session, url: str) -> Iterator[Servers]:
         APPOINTMENTS_DATABASE_URL=url,
         APPOINTMENTS_DATABASE_POOL_SIZE=str(c.pool_size),
         APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(c.read_your_writes_timeout),
+        **read_replica(c, url),
     )
     baseline_env = clean_environment(
         BENCH_CRUD_DATABASE_URL=url, BENCH_CRUD_POOL_SIZE=str(c.pool_size)
