@@ -111,6 +111,11 @@ class ReplicaReadModel:
         self._current()
 
     @property
+    def reader(self) -> PostgresReadModel | None:
+        """The replica's reader, while reads go to it."""
+        return self._replica
+
+    @property
     def serving(self) -> str:
         """Where reads go now: ``ON_REPLICA`` or ``ON_PRIMARY``."""
         return ON_REPLICA if self._replica is not None else ON_PRIMARY
@@ -167,12 +172,12 @@ class ReplicaReadModel:
     def _current(self) -> PostgresReadModel | None:
         """The replica's reader; ``None`` while it is unreachable. Once the
         pause has passed, one caller probes it while the others go on."""
-        if self._replica is None and monotonic() >= self._retry_at:
-            if self._reconnecting.acquire(blocking=False):
-                try:
-                    self._reconnect()
-                finally:
-                    self._reconnecting.release()
+        due = self._replica is None and monotonic() >= self._retry_at
+        if due and self._reconnecting.acquire(blocking=False):
+            try:
+                self._reconnect()
+            finally:
+                self._reconnecting.release()
         return self._replica
 
     def _reconnect(self) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import Settings, load_settings
 from tests.api.conftest import client  # noqa: F401  (a fixture)
-from tests.faults.conftest import services, workdir  # noqa: F401  (fixtures)
 from tests.fakes import ManualClock, RecordingVideoMeetings
+from tests.faults.conftest import services, workdir  # noqa: F401  (fixtures)
 from tests.replica.servers import ReplicatedPostgres
 
 APPLY_DELAY_MS = 200

@@ -44,7 +44,7 @@ class Replica(OwnPostgres):
         assert row is not None
         deadline = time.monotonic() + REPLAY_SECONDS
         with psycopg.connect(self.url, autocommit=True) as conn:
-            while not conn.execute(CAUGHT_UP, (row[0],)).fetchone() == (True,):
+            while conn.execute(CAUGHT_UP, (row[0],)).fetchone() != (True,):
                 if time.monotonic() > deadline:
                     raise AssertionError("the replica did not catch up in time")
                 time.sleep(0.01)
