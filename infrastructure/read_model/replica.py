@@ -91,6 +91,15 @@ def poll_until(reached: Callable[[], bool], deadline: float) -> bool:
     return True
 
 
+def shows(reader: PostgresReadModel, position: int) -> bool:
+    """Whether ``reader``'s tracking row has reached ``position`` (one query,
+    not retried: a replica that fails is left for the primary at once)."""
+    view = reader.view
+    with database_errors():
+        tracked = view.max_tracking_id(view.application_name)
+    return (tracked or 0) >= position
+
+
 class ReplicaReadModel:
     """Implements ``application.queries.ReadModel`` over a replica, falling
     back to ``primary`` while the replica is unreachable."""
@@ -128,12 +137,17 @@ class ReplicaReadModel:
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Whether the replica (the primary, while the replica is unreachable)
-        shows ``position`` within ``timeout``."""
+        shows ``position`` within ``timeout``. When this process's runner
+        leads, first sleep until it has committed ``position`` (no query)."""
         deadline = monotonic() + timeout
+        if self.primary.view.projecting_here.is_set() and not self.primary.wait_for(
+            position, timeout
+        ):
+            return False
         replica = self._current()
         if replica is not None:
             try:
-                return self._replica_reached(replica, position, deadline)
+                return poll_until(lambda: shows(replica, position), deadline)
             except DatabaseUnavailable as error:
                 self._lost(replica, error)
         return self.primary.wait_for(position, max(deadline - monotonic(), 0.0))
@@ -142,23 +156,6 @@ class ReplicaReadModel:
         replica, self._replica = self._replica, None
         if replica is not None:
             replica.view.datastore.close()
-
-    def _replica_reached(
-        self, replica: PostgresReadModel, position: int, deadline: float
-    ) -> bool:
-        primary_view = self.primary.view
-        if primary_view.projecting_here.is_set():
-            remaining = max(deadline - monotonic(), 0.0)
-            if not self.primary.wait_for(position, remaining):
-                return False
-        view = replica.view
-
-        def reached() -> bool:
-            with database_errors():
-                tracked = view.max_tracking_id(view.application_name)
-            return (tracked or 0) >= position
-
-        return poll_until(reached, deadline)
 
     def _read(self, read: Callable[[PostgresReadModel], T]) -> T:
         replica = self._current()
