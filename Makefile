@@ -3,7 +3,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-faults lint clean bench bench-quick
+.PHONY: install run test test-faults test-replica lint clean bench bench-quick
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ test: $(STAMP)
 
 test-faults: $(STAMP)
 	$(BIN)/python -m pytest -m faults -s tests/faults $(PYTEST_ARGS)
+
+test-replica: $(STAMP)
+	$(BIN)/python -m pytest -m 'not faults' -s tests/replica $(PYTEST_ARGS)
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

@@ -30,6 +30,16 @@ class ContainerCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         yield self._pools()
         yield from self._projection()
+        if self.container.replica is not None:
+            yield self._reading_from_replica(self.container.replica.reader is not None)
+
+    def _reading_from_replica(self, on_replica: bool) -> Metric:
+        return GaugeMetricFamily(
+            "appointments_read_replica_in_use",
+            "1 while retrieve and list read from APPOINTMENTS_READ_DATABASE_URL; "
+            "0 while they fall back to the primary",
+            value=float(on_replica),
+        )
 
     def _pools(self) -> Metric:
         family = GaugeMetricFamily(
@@ -42,6 +52,9 @@ class ContainerCollector(Collector):
             "event_store": recorder_of(self.container.app).datastore.pool,
             "read_model": self.container.projections.view.datastore.pool,
         }
+        replica = self.container.replica
+        if replica is not None and replica.reader is not None:
+            pools["read_replica"] = replica.reader.view.datastore.pool
         for name, pool in pools.items():
             stats = pool.get_stats()
             for figure in POOL_FIGURES:

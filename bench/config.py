@@ -33,6 +33,8 @@ class BenchConfig:
     retrieve_ids: int = 10_000
     list_windows: int = 2_000
     database_url: str | None = None
+    read_database_url: str | None = None
+    """A streaming replica of the database's server: the service reads from it."""
     keep_database: bool = False
     output: Path = RESULTS / "latest.json"
     py_spy: bool = False
@@ -41,8 +43,9 @@ class BenchConfig:
     def settings(self) -> dict[str, Any]:
         """The settings a report records (no database URL: it may hold secrets)."""
         shown = asdict(self)
-        for private in ("database_url", "output"):
+        for private in ("database_url", "read_database_url", "output"):
             shown.pop(private)
+        shown["read_replica"] = self.read_database_url is not None
         return shown
 
 
@@ -78,6 +81,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="paired rounds (figures: medians)")
     p.add_argument("--rebuild-batch", type=int, help="events per rebuild batch")
     p.add_argument("--database-url", help="a server to create the database on")
+    p.add_argument("--read-database-url",
+                   help="a streaming replica of that server: the service reads "
+                   "from it (APPOINTMENTS_READ_DATABASE_URL)")  # fmt: skip
     p.add_argument("--output", type=Path, help="the JSON report's path")
     p.add_argument("--keep-database", action="store_true", default=None)
     p.add_argument("--py-spy", action="store_true", default=None,

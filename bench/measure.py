@@ -12,8 +12,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bench.baseline.schema import copy_from_read_model
+from bench.config import BenchConfig
+from bench.database import with_database
 from bench.dblimit import DbLimit, locked_inserts
 from bench.lag import LagProbe, LagResult, LagTables
 from bench.loadgen import API_KEY_VARIABLE
@@ -117,6 +120,17 @@ def profiled(session: Session, servers: Servers) -> None:
             )
 
 
+def read_replica(config: BenchConfig, url: str) -> dict[str, str]:
+    """The service's ``APPOINTMENTS_READ_DATABASE_URL``, naming the run's
+    database on the replica (which replicates the server it was created on)."""
+    if not config.read_database_url:
+        return {}
+    name = urlsplit(url).path.lstrip("/")
+    return {
+        "APPOINTMENTS_READ_DATABASE_URL": with_database(config.read_database_url, name)
+    }
+
+
 @contextmanager
 def both_servers(session: Session, url: str) -> Iterator[Servers]:
     c = session.config
@@ -127,6 +141,7 @@ def both_servers(session: Session, url: str) -> Iterator[Servers]:
         APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(c.read_your_writes_timeout),
         # Checked on every request (its cost is measured) but never reached.
         APPOINTMENTS_RATE_LIMIT_PER_MINUTE=str(BENCH_RATE_LIMIT_PER_MINUTE),
+        **read_replica(c, url),
     )
     os.environ[API_KEY_VARIABLE] = create_bench_key(service_env)
     baseline_env = clean_environment(

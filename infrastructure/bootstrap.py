@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from application.access import ApiKeyStore, RateLimiter
 from application.bookings import BusyTimes
@@ -31,6 +32,10 @@ from infrastructure.read_model import (
     PostgresReadModel,
     ReadModelProjections,
     build_view,
+)
+from infrastructure.read_model.replica import (
+    ReplicaReadModel,
+    open_replica_reader,
 )
 from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings, SettingsError
@@ -61,6 +66,12 @@ class Container:
 
     webhooks: Webhooks
     webhook_delivery: WebhookDelivery
+    replica: ReplicaReadModel | None = None
+    """Set when ``APPOINTMENTS_READ_DATABASE_URL`` names a read replica."""
+
+    def read_database(self) -> str:
+        """Where retrieve and list read now (``/readyz`` shows it)."""
+        return "primary" if self.replica is None else self.replica.serving
 
     def start_projections(self) -> None:
         """Run the projections and webhook delivery in this process (leader
@@ -75,6 +86,8 @@ class Container:
     def close(self) -> None:
         self.webhook_delivery.stop()
         self.projections.close()
+        if self.replica is not None:
+            self.replica.close()
         self.app.close()
         if isinstance(self.app.video, ZoomVideoMeetings):
             self.app.video.close()
@@ -106,6 +119,20 @@ def zoom_credentials(settings: Settings) -> ZoomCredentials:
             "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET: required for zoom"
         )
     return ZoomCredentials(account_id, client_id, secret.get_secret_value())
+
+
+def build_replica(
+    settings: Settings, primary: PostgresReadModel, env: dict[str, str]
+) -> ReplicaReadModel | None:
+    """Reads from ``APPOINTMENTS_READ_DATABASE_URL``, when it is set (``env``:
+    the event store's, whose schema, pool and timeouts the replica's pool shares)."""
+    url = settings.read_database_url
+    if not url:
+        return None
+    connect_timeout = settings.database_connect_timeout
+    return ReplicaReadModel(
+        primary, partial(open_replica_reader, url, env, connect_timeout)
+    )
 
 
 def bootstrap(
@@ -152,13 +179,15 @@ def bootstrap(
         allow_private=settings.webhook_allow_private
     )
     webhooks, webhook_delivery = build_webhooks(app, url, options)
+    primary_reads = PostgresReadModel(view)
+    replica = build_replica(settings, primary_reads, env)
     return Container(
         settings=settings,
         database_url=url,
         env=env,
         app=app,
         idempotency=idempotency,
-        read_model=PostgresReadModel(view),
+        read_model=primary_reads if replica is None else replica,
         projections=projections,
         busy_times=recorder_of(app),
         calendar_feeds=calendar_feeds,
@@ -168,6 +197,7 @@ def bootstrap(
         rate_limiter=build_rate_limiter(app, settings),
         webhooks=webhooks,
         webhook_delivery=webhook_delivery,
+        replica=replica,
     )
 
 

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str | None = None
+    read_database_url: str | None = None
     data_dir: Path = Path(".appointments")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -83,7 +84,7 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     """Let webhooks go to ``http://`` URLs and private addresses (docs/webhooks.md)."""
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
         if value is None or value == "":

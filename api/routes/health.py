@@ -35,10 +35,22 @@ def readyz(container: ContainerDep) -> JSONResponse:
         return JSONResponse({**body, "encryption": encryption}, 503)
     caught_up = head == 0 or container.read_model.wait_for(head, READY_WAIT_SECONDS)
     metrics.EVENT_STORE_HEAD.set(head)
+    read_database = container.read_database()
     if not caught_up:
-        body = {"status": "catching_up", "reason": "projections are behind the events"}
+        body = {
+            "status": "catching_up",
+            "reason": "projections are behind the events",
+            "read_database": read_database,
+        }
         return JSONResponse({**body, "encryption": encryption}, 503)
-    return JSONResponse({"status": "ready", "head": head, "encryption": encryption})
+    return JSONResponse(
+        {
+            "status": "ready",
+            "head": head,
+            "encryption": encryption,
+            "read_database": read_database,
+        }
+    )
 
 
 @router.get(

@@ -36,15 +36,18 @@ class OwnPostgres:
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
     def init(self) -> None:
-        if self.run_as:
-            ensure_user_exists(self.run_as)
-            self.root.chmod(0o755)
-            shutil.chown(self.root, user=self.run_as)
+        self.hand_root_to_server_user()
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
         self.start()
         admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {DATABASE}")
+
+    def hand_root_to_server_user(self) -> None:
+        if self.run_as:
+            ensure_user_exists(self.run_as)
+            self.root.chmod(0o755)
+            shutil.chown(self.root, user=self.run_as)
 
     def start(self) -> None:
         options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=100"

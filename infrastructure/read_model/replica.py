@@ -1,0 +1,202 @@
+"""Reading the read model from a streaming replica (``APPOINTMENTS_READ_DATABASE_URL``).
+
+The replica replays the primary's WAL, so its copy of the read model's tables
+and of the tracking table is the primary's, a little later. Retrieve and list
+read it; a write waits until the replica's tracking position has reached the
+write, so read-your-writes holds on the replica too. A hot standby refuses
+``LISTEN`` (and the primary's ``NOTIFY`` never reaches it), so that wait polls
+the replica's tracking row with a short backoff; when this process's runner
+leads, it first sleeps on the runner's own commits (no query at all).
+
+When the replica cannot be reached, each read falls back to the primary's
+copy, the replica's pool is closed, and the replica is tried again (one probe,
+by one request) every ``retry_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from time import monotonic, sleep
+from typing import TypeVar
+
+import psycopg
+
+from application.errors import DatabaseUnavailable, database_errors
+from application.queries import AppointmentState, ListQuery, Page
+from infrastructure.database import eventsourcing_env
+from infrastructure.read_model.control import build_view
+from infrastructure.read_model.reader import PostgresReadModel
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ON_REPLICA = "replica"
+ON_PRIMARY = "primary (replica unreachable)"
+RETRY_SECONDS = 2.0
+"""How long reads stay on the primary after the replica failed, before it is
+probed again."""
+CONNECTION = (
+    "POSTGRES_DBNAME",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+)
+FIRST_LOOK_PAUSE = 0.001
+LONGEST_LOOK_PAUSE = 0.05
+"""The replica's tracking row is read after 1, 2, 4, ... ms, at most every 50 ms."""
+
+
+def probe(url: str, connect_timeout: int) -> None:
+    """Raise ``DatabaseUnavailable`` unless ``url`` answers a query."""
+    try:
+        with psycopg.connect(url, connect_timeout=connect_timeout) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as error:
+        detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DatabaseUnavailable(detail) from error
+
+
+def replica_env(url: str, primary_env: dict[str, str]) -> dict[str, str]:
+    """The primary's ``eventsourcing`` environment (schema, pool, timeouts)
+    pointed at ``url``, creating no table: a standby is read-only, and replays
+    the primary's tables."""
+    connection = eventsourcing_env(url)
+    pointed = {name: connection[name] for name in CONNECTION}
+    return {**primary_env, **pointed, "CREATE_TABLE": "false"}
+
+
+def open_replica_reader(
+    url: str, primary_env: dict[str, str], connect_timeout: int
+) -> PostgresReadModel:
+    """A reader of the replica at ``url``; ``DatabaseUnavailable`` if it
+    cannot be reached."""
+    probe(url, connect_timeout)
+    return PostgresReadModel(build_view(replica_env(url, primary_env)))
+
+
+def poll_until(reached: Callable[[], bool], deadline: float) -> bool:
+    """Whether ``reached()`` holds before ``deadline`` (``monotonic()``),
+    looking again after a pause that doubles up to ``LONGEST_LOOK_PAUSE``."""
+    pause = FIRST_LOOK_PAUSE
+    while not reached():
+        remaining = deadline - monotonic()
+        if remaining <= 0:
+            return False
+        sleep(min(pause, remaining))
+        pause = min(pause * 2, LONGEST_LOOK_PAUSE)
+    return True
+
+
+def shows(reader: PostgresReadModel, position: int) -> bool:
+    """Whether ``reader``'s tracking row has reached ``position`` (one query,
+    not retried: a replica that fails is left for the primary at once)."""
+    view = reader.view
+    with database_errors():
+        tracked = view.max_tracking_id(view.application_name)
+    return (tracked or 0) >= position
+
+
+class ReplicaReadModel:
+    """Implements ``application.queries.ReadModel`` over a replica, falling
+    back to ``primary`` while the replica is unreachable."""
+
+    def __init__(
+        self,
+        primary: PostgresReadModel,
+        open_replica: Callable[[], PostgresReadModel],
+        *,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.primary = primary
+        self.retry_seconds = retry_seconds
+        self._open_replica = open_replica
+        self._replica: PostgresReadModel | None = None
+        self._retry_at = 0.0
+        self._reconnecting = threading.Lock()
+        self._current()
+
+    @property
+    def reader(self) -> PostgresReadModel | None:
+        """The replica's reader, while reads go to it."""
+        return self._replica
+
+    @property
+    def serving(self) -> str:
+        """Where reads go now: ``ON_REPLICA`` or ``ON_PRIMARY``."""
+        return ON_REPLICA if self._replica is not None else ON_PRIMARY
+
+    def get(self, appointment_id: str) -> AppointmentState | None:
+        return self._read(lambda reader: reader.get(appointment_id))
+
+    def list(self, query: ListQuery) -> Page:
+        return self._read(lambda reader: reader.list(query))
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Whether the replica (the primary, while the replica is unreachable)
+        shows ``position`` within ``timeout``. When this process's runner
+        leads, first sleep until it has committed ``position`` (no query)."""
+        deadline = monotonic() + timeout
+        if self.primary.view.projecting_here.is_set() and not self.primary.wait_for(
+            position, timeout
+        ):
+            return False
+        replica = self._current()
+        if replica is not None:
+            try:
+                return poll_until(lambda: shows(replica, position), deadline)
+            except DatabaseUnavailable as error:
+                self._lost(replica, error)
+        return self.primary.wait_for(position, max(deadline - monotonic(), 0.0))
+
+    def close(self) -> None:
+        replica, self._replica = self._replica, None
+        if replica is not None:
+            replica.view.datastore.close()
+
+    def _read(self, read: Callable[[PostgresReadModel], T]) -> T:
+        replica = self._current()
+        if replica is not None:
+            try:
+                return read(replica)
+            except DatabaseUnavailable as error:
+                self._lost(replica, error)
+        return read(self.primary)
+
+    def _current(self) -> PostgresReadModel | None:
+        """The replica's reader; ``None`` while it is unreachable. Once the
+        pause has passed, one caller probes it while the others go on."""
+        due = self._replica is None and monotonic() >= self._retry_at
+        if due and self._reconnecting.acquire(blocking=False):
+            try:
+                self._reconnect()
+            finally:
+                self._reconnecting.release()
+        return self._replica
+
+    def _reconnect(self) -> None:
+        if self._replica is not None or monotonic() < self._retry_at:
+            return
+        try:
+            self._replica = self._open_replica()
+        except DatabaseUnavailable as error:
+            self._retry_at = monotonic() + self.retry_seconds
+            logger.warning("read replica unreachable: %s", error.message)
+            return
+        logger.info("reading from the replica")
+
+    def _lost(self, replica: PostgresReadModel, error: DatabaseUnavailable) -> None:
+        if self._replica is not replica:
+            return
+        with self._reconnecting:
+            if self._replica is not replica:
+                return
+            self._replica = None
+            self._retry_at = monotonic() + self.retry_seconds
+        logger.warning(
+            "read replica failed (%s); reading from the primary", error.message
+        )
+        replica.view.datastore.close()
