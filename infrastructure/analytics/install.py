@@ -24,14 +24,21 @@ from infrastructure.read_model.writes import OCCURRENCE_COLUMNS, ChildTable
 
 
 def install_analytics(view: AppointmentsView) -> None:
+    """Create or update the views when their definitions changed; only then,
+    as after an upgrade, look for series without occurrence rows (the
+    projection writes them for every series since), so an ordinary start-up
+    reads none of the read model's rows."""
     views = AnalyticsViews(view.datastore.schema, view.tables)
     with database_errors(), view.datastore.transaction(commit=True) as curs:
         curs.execute(LOCK_UNTIL_COMMIT, (view.ddl_lock_key,))
         curs.execute(views.marker_statement())
         row = curs.fetchone()
-        if row is None or row["marker"] != MARKER:
+        current = row is not None and row["marker"] == MARKER
+        if not current:
             for statement in views.drop_statements() + views.create_statements():
                 curs.execute(statement)
+    if current:
+        return
     with database_errors(), view.datastore.transaction(commit=True) as curs:
         fill_missing_occurrences(curs, view)
 

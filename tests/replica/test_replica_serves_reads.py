@@ -4,6 +4,7 @@ read model's scans, while the primary's stay put."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,10 +12,11 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from application.access import Scope
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.read_model.tables import APPOINTMENTS
 from infrastructure.settings import Settings
-from tests.api.conftest import create
+from tests.api.conftest import bearer, create, new_key
 from tests.replica.servers import ReplicatedPostgres
 
 QUIET_SECONDS = 30
@@ -34,7 +36,10 @@ def serving(
 ) -> Iterator[TestClient]:
     container: Container = bootstrap(settings, schema=schema)
     replicated.replica.wait_until_replayed()
-    with TestClient(create_app(lambda: container)) as client:
+    headers = bearer(
+        new_key(container, f"replica-test-{uuid.uuid4().hex[:8]}", Scope.ADMIN)
+    )
+    with TestClient(create_app(lambda: container), headers=headers) as client:
         yield client
 
 
@@ -54,7 +59,10 @@ def test_retrieves_and_lists_scan_the_replicas_table_not_the_primarys(
     settings: Settings, schema: str, replicated: ReplicatedPostgres
 ) -> None:
     with serving(settings, schema, replicated) as client:
-        ids = [create(client, host=f"host_{n}")["id"] for n in range(3)]
+        ids = [
+            create(client, host=f"host_{n}", attendees=[f"patient_{n}"])["id"]
+            for n in range(3)
+        ]
     primary_before = scans(replicated.primary.url, schema)
     replica_before = scans(replicated.replica.url, schema)
 

@@ -215,6 +215,8 @@ def test_start_up_fills_occurrences_of_series_written_before_the_table(
         ("no_show", 2),
         ("scheduled", 1),
     ]
+    schema = analytics_schema(container.projections.view.datastore.schema)
+    execute(container, f"COMMENT ON SCHEMA \"{schema}\" IS 'an older release'")
 
     install_analytics(container.projections.view)
 
