@@ -66,6 +66,10 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
         ).format(table=table)
+        self.select_with_history = SQL(
+            "SELECT originator_id FROM {events} "
+            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(events=Identifier(self.datastore.schema, events_table_name))
         self.hash_chain = HashChainSchema(
             self.datastore.schema, events_table_name, self.datastore.originator_id_type
         )
@@ -199,6 +203,13 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         bookings = [b for save in saves for b in save.kwargs.get("bookings", ())]
         if bookings:
             self.occupancy.write(curs, bookings)
+
+    def with_history(self, appointment_ids: Sequence[str]) -> set[str]:
+        """Those of the ids with a recorded first event (``application.ports.
+        Histories``): one primary-key lookup per id."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_with_history, (list(appointment_ids),))
+            return {str(row["originator_id"]) for row in curs.fetchall()}
 
     def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
         with self.datastore.transaction(commit=False) as curs:

@@ -22,6 +22,7 @@ from api.dependencies import (
 )
 from api.errors import invalid, not_found
 from api.idempotent import run_at_most_once
+from api.metadata_query import METADATA_PARAMETER, OPENAPI_PARAMETER, metadata_filter
 from api.models import (
     AppointmentCreate,
     AppointmentList,
@@ -41,7 +42,9 @@ router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
 WRITE_ERRORS = responses.errors(400, 404, 409, 412, 413, 415, 503)
-LIST_PARAMETERS = tuple(each.name for each in fields(ListQuery))
+LIST_PARAMETERS = tuple(
+    each.name for each in fields(ListQuery) if each.name != "metadata"
+)
 
 
 def write_route(
@@ -158,6 +161,7 @@ def change_status(
             changed_by=body.changed_by,
             reason=body.reason,
             expected_version=write.if_match,
+            scope=body.scope,
         )
         return written(write.container, result)
 
@@ -214,10 +218,12 @@ def change_attendee(
     "",
     response_model=AppointmentList,
     responses=responses.errors(400, 503),
-    dependencies=[Depends(only_query(*LIST_PARAMETERS))],
+    dependencies=[Depends(only_query(*LIST_PARAMETERS, pattern=METADATA_PARAMETER))],
     summary="List appointments by start time, then id",
+    openapi_extra={"parameters": [OPENAPI_PARAMETER]},
 )
 def list_appointments(
+    request: Request,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
@@ -247,6 +253,7 @@ def list_appointments(
         appointment_type=appointment_type,
         start_time_gte=start_time_gte,
         start_time_lt=start_time_lt,
+        metadata=metadata_filter(request),
     )
     page = container.read_model.list(query)
     body = {"object": "list", "data": page.data, "has_more": page.has_more}

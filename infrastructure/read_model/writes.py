@@ -45,6 +45,7 @@ APPOINTMENT_COLUMNS: Columns = (
     ("series_last_end", "bigint"),
     ("series_id", "text"),
     ("original_start_time", "bigint"),
+    ("metadata", "jsonb"),
 )
 ATTENDEE_COLUMNS: Columns = (
     ("appointment_id", "text"),
@@ -68,6 +69,7 @@ STATUS_HISTORY_COLUMNS: Columns = (
     ("status", "text"),
     ("changed_by", "text"),
     ("changed_at", "bigint"),
+    ("reason", "text"),
 )
 
 
