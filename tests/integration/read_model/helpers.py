@@ -84,8 +84,9 @@ def child_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
         "ORDER BY appointment_id, position",
         "patients": "SELECT appointment_id, patient_id, start_time "
         "FROM appointment_reference_patients ORDER BY appointment_id, position",
-        "status_history": "SELECT appointment_id, status, changed_by, changed_at "
-        "FROM appointment_status_history ORDER BY appointment_id, position",
+        "status_history": "SELECT appointment_id, status, changed_by, changed_at, "
+        "reason FROM appointment_status_history ORDER BY appointment_id, position",
+        "metadata": "SELECT id, metadata FROM appointments ORDER BY id",
     }
     return {
         name: [tuple(row.values()) for row in fetch(container, sql)]
@@ -109,10 +110,11 @@ def expected_child_rows(
             for p in d["reference_patients"] or []
         ],
         "status_history": [
-            (d["id"], e["status"], e["changed_by"], e["changed_at"])
+            (d["id"], e["status"], e["changed_by"], e["changed_at"], e["reason"])
             for d in documents
             for e in d["status_history"]
         ],
+        "metadata": [(d["id"], d["metadata"]) for d in documents],
     }
 
 
