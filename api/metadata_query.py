@@ -43,6 +43,8 @@ def metadata_filter(request: Request) -> dict[str, str]:
         if match is None:
             continue
         key = match["key"]
+        if "\x00" in key:
+            raise invalid("A metadata key must not contain NUL characters.", PARAM)
         if not 1 <= len(key) <= METADATA_KEY_MAX:
             raise invalid(
                 f"A metadata key is 1 to {METADATA_KEY_MAX} characters long.", PARAM

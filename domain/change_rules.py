@@ -2,7 +2,8 @@
 
 Pure checks over the current document, run by the aggregate's commands before
 any event is triggered: the fields an update may set and their values, an
-attendee's fields, and the name of a requested status.
+attendee's fields, a requested status (its name, reason and transition), and
+the ``scope`` a status change may have (CONTRACT section 11).
 """
 
 from __future__ import annotations

@@ -133,6 +133,7 @@ BAD_FILTERS: list[Any] = [
     pytest.param(
         {"metadata[k]": "v" * 501}, "parameter_invalid", "metadata", id="value-501"
     ),
+    pytest.param({"metadata[a\u0000]": "v"}, "parameter_invalid", "metadata", id="nul"),
     pytest.param({"metadata": "v"}, "parameter_unknown", "metadata", id="bare"),
     pytest.param({"metadata[k": "v"}, "parameter_unknown", "metadata[k", id="unclosed"),
 ]
