@@ -84,14 +84,17 @@ IdempotentWrite = Annotated[WriteContext, Depends(idempotent_write_context)]
 """A write route's context: ``If-Match`` and ``Idempotency-Key``."""
 
 
-def only_query(*allowed: str) -> Callable[[Request], None]:
-    """A dependency refusing query parameters the route does not know, and
-    values no text field can hold (NUL characters)."""
+def only_query(
+    *allowed: str, pattern: re.Pattern[str] | None = None
+) -> Callable[[Request], None]:
+    """A dependency refusing query parameters the route does not know (by
+    name, or matching ``pattern``), and values no text field can hold (NUL)."""
     names = frozenset(allowed)
 
     def check(request: Request) -> None:
         for name, value in request.query_params.multi_items():
-            if name not in names:
+            known = name in names or (pattern and pattern.fullmatch(name))
+            if not known:
                 raise unknown_parameter(name)
             if "\x00" in value:
                 raise invalid(f"'{name}' must not contain NUL characters.", name)

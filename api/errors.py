@@ -30,6 +30,7 @@ from domain.errors import (
     InvalidStatusTransition,
     MissingParameter,
     ScheduleConflict,
+    SeriesAlreadyOver,
 )
 
 RETRY_AFTER_SECONDS = "2"
@@ -147,6 +148,8 @@ def from_domain(error: Exception) -> ApiError:
             return invalid(error.message, error.param)
         case InvalidStatusTransition():
             return conflict("invalid_status_transition", str(error), "status")
+        case SeriesAlreadyOver():
+            return conflict("invalid_status_transition", error.message, "status")
         case AppointmentCancelled():
             return conflict("appointment_cancelled", error.message)
         case ScheduleConflict():
@@ -192,6 +195,9 @@ MAPPED_ERRORS: tuple[type[Exception], ...] = (
 # --- request validation -----------------------------------------------------
 
 CODE_PRIORITY = {"extra_forbidden": 0, "missing": 1}
+FREE_FORM_OBJECTS = frozenset({"metadata"})
+"""Objects whose keys are the caller's data, not parameters: an error inside
+one names the object (``param: "metadata"``), never a key."""
 
 
 def from_validation(errors: Sequence[Any]) -> ApiError:
@@ -199,6 +205,8 @@ def from_validation(errors: Sequence[Any]) -> ApiError:
     first = sorted(errors, key=lambda e: CODE_PRIORITY.get(e["type"], 2))[0]
     location = [str(part) for part in first["loc"] if not isinstance(part, int)]
     source, fields = location[0], location[1:]
+    if fields and fields[0] in FREE_FORM_OBJECTS:
+        fields = fields[:1]
     if source == "body" and not fields:
         return invalid("The body must be a JSON object.", None)
     param = ".".join(fields) if fields else None

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.ids import CALLER_ID
+from domain.metadata import METADATA_KEY_MAX, METADATA_MAX_KEYS, METADATA_VALUE_MAX
 from domain.validation import RULE_MAX
 from domain.values import (
     DESCRIPTION_MAX,
@@ -64,6 +65,28 @@ AllowOverlap = Annotated[
 ]
 
 
+Metadata = Annotated[
+    dict[
+        Annotated[str, Field(min_length=1, max_length=METADATA_KEY_MAX)],
+        Annotated[str, Field(max_length=METADATA_VALUE_MAX)],
+    ],
+    Field(
+        max_length=METADATA_MAX_KEYS,
+        description="Your own key-value pairs (strings). On update they are "
+        'merged into those already set; a key sent with `""` is removed.',
+        examples=[{"clinic_booking_ref": "A-1042"}],
+    ),
+]
+
+Scope = Annotated[
+    Literal["this", "this_and_following"],
+    Field(
+        description="For an occurrence of a series: this one only, or this one "
+        "and all that follow (the series is split).",
+    ),
+]
+
+
 class StrictModel(BaseModel):
     """Enum fields hold their plain string values, as the domain's documents do."""
 
@@ -110,6 +133,7 @@ class AppointmentCreate(StrictModel):
     )
     location: Location | None = None
     recurring: Recurring | None = None
+    metadata: Metadata = Field(default_factory=dict)
     allow_overlap: AllowOverlap = False
 
 
@@ -124,6 +148,18 @@ class AppointmentUpdate(StrictModel):
     attendees: list[CallerId] = Field(default=NOT_SENT)
     reference_patients: list[CallerId] = Field(default=NOT_SENT)
     visit_note: VisitNote | None = None
+    host: CallerId = Field(
+        default=NOT_SENT, description="A new host; the id and video link stay."
+    )
+    interaction_type: InteractionTypeName = Field(
+        default=NOT_SENT,
+        description="`video_call` books a new meeting; `in_person` releases the "
+        "old one and needs a `location`.",
+    )
+    location: Location | None = Field(
+        default=NOT_SENT, description="Only with `in_person` (then required)."
+    )
+    metadata: Metadata = Field(default=NOT_SENT)
     allow_overlap: AllowOverlap = False
 
 
@@ -131,17 +167,19 @@ class StatusChange(StrictModel):
     status: StatusName
     changed_by: CallerId
     reason: Description | None = None
+    scope: Scope = Field(
+        default="this",
+        description="`this_and_following` (with `cancelled` or `no_show`, on an "
+        "occurrence of a series): this occurrence and every later one take the "
+        "status; the answer is the part of the series holding them.",
+    )
 
 
 class Reschedule(StrictModel):
     start_time: EpochMs
     end_time: EpochMs
     changed_by: CallerId
-    scope: Literal["this", "this_and_following"] = Field(
-        default="this",
-        description="For an occurrence of a series: move only this one, or "
-        "this one and all that follow (the series is split).",
-    )
+    scope: Scope = "this"
     allow_overlap: AllowOverlap = False
 
 
@@ -167,6 +205,7 @@ class StatusHistoryEntry(BaseModel):
     status: StatusName
     changed_by: str
     changed_at: int
+    reason: str | None
 
 
 class VideoCallPublic(BaseModel):
@@ -208,6 +247,7 @@ class AppointmentPublic(BaseModel):
     created_by: str
     created_at: int
     last_updated_at: int
+    metadata: dict[str, str]
 
 
 class AppointmentList(BaseModel):
@@ -226,6 +266,9 @@ class ChangeLogEntry(BaseModel):
     event: Literal["created", "updated", "status_changed", "attendee_changed"]
     changed_by: str
     changed_at: int
+    reason: str | None = Field(
+        description="The reason given with a status change; null for other events."
+    )
     changes: dict[str, FieldChange]
 
 
@@ -253,6 +296,10 @@ class EventPublic(BaseModel):
     appointment: str
     version: int
     occurred_at: int
+    changed_by: str = Field(description="Who made the change (as in the change log).")
+    reason: str | None = Field(
+        description="The reason given with a status change; null for other events."
+    )
     data: EventData
 
 

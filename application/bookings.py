@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from application.recurrence import Series
-from domain.ids import occurrence_id
-from domain.occurrences import is_occurrence, is_series
+from domain.occurrences import is_occurrence, is_series, occurrence_id_in
 from domain.values import Document, Status
 
 INACTIVE = frozenset({Status.CANCELLED.value, Status.NO_SHOW.value})
@@ -80,7 +79,7 @@ def _slots(document: Document, people: list[str]) -> list[Slot]:
     duration = document["end_time"] - document["start_time"]
     if is_series(document):
         occupied = [
-            (occurrence_id(document["id"], start), start)
+            (occurrence_id_in(document, start), start)
             for start in Series.of(document).starts()
         ]
     else:

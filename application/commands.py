@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Recording
@@ -30,10 +31,12 @@ from application.ports import (
 from application.queries import AppointmentState
 from application.recurrence import check_series
 from application.video import LocalVideoMeetings
-from application.video_sync import delete_quietly, follow_up
+from application.video_sync import MeetingBooking, delete_quietly, follow_up
 from domain.appointment import Appointment
 from domain.draft import AppointmentDraft
 from domain.ids import new_appointment_id
+from domain.occurrences import is_occurrence
+from domain.values import Document
 
 MAX_WRITE_ATTEMPTS = 10
 MAX_LINK_ATTEMPTS = 5
@@ -92,18 +95,30 @@ class AppointmentCommands(EventStoreQueries):
         expected_version: int | None = None,
         allow_overlap: bool = False,
     ) -> CommandResult:
-        return self._change(
-            appointment_id,
-            changed_by,
-            lambda a: a.update(
+        """A change to ``video_call`` books a meeting, minted again when its
+        link turns out to be taken (as on create)."""
+        for _ in range(MAX_LINK_ATTEMPTS):
+            booking = MeetingBooking(self.video)
+            command = partial(
+                Appointment.update,
                 changed_by=changed_by,
                 at=self.clock.now_ms(),
                 changes=dict(changes),
                 allow_overlap=allow_overlap,
-            ),
-            expected_version,
-            allow_overlap=allow_overlap,
-        )
+                book_meeting=booking,
+            )
+            try:
+                return self._change(
+                    appointment_id,
+                    changed_by,
+                    command,
+                    expected_version,
+                    allow_overlap=allow_overlap,
+                    booking=booking,
+                )
+            except DuplicateVideoLink:
+                continue
+        raise DatabaseUnavailable("could not mint a unique video link")
 
     def reschedule(
         self,
@@ -182,6 +197,7 @@ class AppointmentCommands(EventStoreQueries):
         expected_version: int | None,
         *,
         allow_overlap: bool = False,
+        booking: MeetingBooking | None = None,
     ) -> CommandResult:
         for _ in range(MAX_WRITE_ATTEMPTS):
             appointment, version = self._load_for_change(appointment_id, changed_by)
@@ -197,8 +213,9 @@ class AppointmentCommands(EventStoreQueries):
                 appointment.document,
                 allow_overlap=allow_overlap,
             )
+            meeting = booking.meeting if booking else None
             try:
-                recordings = self._save(appointment, bookings)
+                recordings = self._save(appointment, bookings, meeting)
             except IntegrityError:
                 if expected_version is not None:
                     current = self._load_for_change(appointment_id, changed_by)[1]
@@ -206,7 +223,7 @@ class AppointmentCommands(EventStoreQueries):
                         appointment_id, expected_version, current
                     ) from None
                 continue
-            follow_up(self.video, before, appointment.document)
+            self._follow_up(before, appointment.document)
             return self._result(appointment, recordings)
         raise WriteContention(appointment_id, MAX_WRITE_ATTEMPTS)
 
@@ -246,17 +263,32 @@ class AppointmentCommands(EventStoreQueries):
         *,
         allow_overlap: bool = False,
     ) -> Sequence[Recording[str]]:
-        """Record a new appointment (first) and any others changed with it;
-        never leave the new meeting orphaned on failure."""
+        """Record a new appointment (first) and any others changed with it."""
+        bookings = [
+            booking_of(a.document, allow_overlap=allow_overlap) for a in appointments
+        ]
+        return self._save_all(appointments, meeting, bookings)
+
+    def _save(
+        self,
+        appointment: Appointment,
+        bookings: list[Booking],
+        meeting: VideoMeeting | None = None,
+    ) -> Sequence[Recording[str]]:
+        return self._save_all([appointment], meeting, bookings)
+
+    def _save_all(
+        self,
+        appointments: list[Appointment],
+        meeting: VideoMeeting | None,
+        bookings: list[Booking],
+    ) -> Sequence[Recording[str]]:
+        """Record the appointments' new events, the link of a meeting booked
+        for the first, and their bookings; never leave the meeting orphaned."""
         try:
             with database_errors():
                 return self.save(
-                    *appointments,
-                    video_meeting=meeting,
-                    bookings=[
-                        booking_of(a.document, allow_overlap=allow_overlap)
-                        for a in appointments
-                    ],
+                    *appointments, video_meeting=meeting, bookings=bookings
                 )
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
@@ -265,11 +297,17 @@ class AppointmentCommands(EventStoreQueries):
                 delete_quietly(self.video, meeting.meeting_id)
             raise
 
-    def _save(
-        self, appointment: Appointment, bookings: list[Booking]
-    ) -> Sequence[Recording[str]]:
-        with database_errors():
-            return self.save(appointment, bookings=bookings)
+    def _follow_up(self, before: Document, after: Document) -> None:
+        """Keep the video meeting in step, once the change is committed."""
+        follow_up(self.video, before, after, shares_link=self._shares_series_link)
+
+    def _shares_series_link(self, document: Document) -> bool:
+        """Whether an occurrence's link is its series' (not one of its own,
+        booked when it became a video call on its own)."""
+        if not is_occurrence(document):
+            return False
+        series = self._stored_document(document["recurring"]["series"])
+        return series is None or series["video_call"] == document["video_call"]
 
     @staticmethod
     def _result(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from eventsourcing.persistence import Mapper, Notification
 
 from domain.appointment import Appointment
-from domain.history import diff, fold
+from domain.history import diff, fold, reason_of
 from domain.values import Document
 
 EVENT_TYPE_PREFIX = "appointment."
@@ -24,7 +24,8 @@ class FeedPage:
 def feed_item(
     position: int, event: Appointment.Event, history: Sequence[Appointment.Event]
 ) -> Document:
-    """One feed item: the event, the appointment right after it, and the diff."""
+    """One feed item: the event, who made it and why (the reason given with a
+    status change, else ``None``), the appointment right after it, the diff."""
     before = fold(e for e in history if e.originator_version < event.originator_version)
     after = event.evolve(before or {})
     return {
@@ -34,6 +35,8 @@ def feed_item(
         "appointment": event.originator_id,
         "version": event.originator_version,
         "occurred_at": event.changed_at,
+        "changed_by": event.changed_by,
+        "reason": reason_of(event),
         "data": {"object": after, "changes": diff(before or {}, after)},
     }
 

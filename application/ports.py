@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -63,3 +64,12 @@ class VideoProviderUnavailable(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+
+@runtime_checkable
+class Histories(Protocol):
+    """Which appointments have events of their own (the event store's recorder)."""
+
+    def with_history(self, appointment_ids: Sequence[str]) -> set[str]:
+        """Those of ``appointment_ids`` that have at least one recorded event."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.values import Document
@@ -35,6 +35,8 @@ class ListQuery:
     appointment_type: str | None = None
     start_time_gte: int | None = None
     start_time_lt: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    """Each key must hold exactly this value (``?metadata[KEY]=VALUE``)."""
 
 
 @dataclass(frozen=True)

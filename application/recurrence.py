@@ -19,10 +19,12 @@ from dateutil.rrule import rrule, rrulestr
 from domain.draft import AppointmentDraft
 from domain.errors import InvalidAppointment
 from domain.ids import parse_occurrence_id
-from domain.occurrences import is_series, occurrence_document
+from domain.occurrences import is_series, occurrence_document, occurrence_ids_from
 from domain.values import LATEST_END_MS, Document
 
 MAX_OCCURRENCES = 1000
+MAX_SPLITS_FOLLOWED = 100
+"""How many later parts of a split series an occurrence lookup follows."""
 ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY"})
 ALLOWED_PARTS = frozenset(
     {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"}
@@ -78,6 +80,10 @@ class Series:
 
     def count_before(self, start: int) -> int:
         return len(self.starts_between(None, start))
+
+    def first_start_after(self, at: int) -> int | None:
+        """The first occurrence that starts after ``at`` (ms), if any."""
+        return next((start for start in self.starts() if start > at), None)
 
 
 def parse_rule(text: str, *, start_time: int, zone: ZoneInfo) -> rrule:
@@ -170,22 +176,35 @@ def to_ms(moment: datetime) -> int:
 
 
 def continuation(
-    series: Document, original: int, start_time: int, end_time: int, changed_by: str
+    series: Document,
+    original: int,
+    start_time: int,
+    end_time: int,
+    changed_by: str,
+    *,
+    keep_ids: bool = False,
 ) -> AppointmentDraft:
     """The new series that takes over ``series`` from its occurrence at
-    ``original``, moved to ``start_time``/``end_time``."""
+    ``original``, moved to ``start_time``/``end_time``. It continues where
+    ``series`` continued (a split keeps the chain of parts in time order);
+    with ``keep_ids`` its occurrences keep the ids they had in ``series``."""
     recurring = series["recurring"]
     already = Series.of(series).count_before(original)
+    taken_over = {
+        "is_recurring": True,
+        "rule": rule_from(recurring["rule"], already),
+        "timezone": recurring["timezone"],
+        "split_from": series["id"],
+    }
+    if "continued_by" in recurring:
+        taken_over["continued_by"] = recurring["continued_by"]
+    if keep_ids:
+        taken_over["occurrence_ids_from"] = occurrence_ids_from(series)
     return replace(
         AppointmentDraft.of(series, created_by=changed_by),
         start_time=start_time,
         end_time=end_time,
-        recurring={
-            "is_recurring": True,
-            "rule": rule_from(recurring["rule"], already),
-            "timezone": recurring["timezone"],
-            "split_from": series["id"],
-        },
+        recurring=taken_over,
     )
 
 
@@ -197,14 +216,21 @@ def find_occurrence(
     The one lookup behind every read and write of a virtual occurrence, so a
     GET and a PATCH can never disagree on whether an occurrence exists.
     ``load_series`` returns a stored appointment's document, or ``None``.
+    An occurrence its series no longer holds may be held, under the same id,
+    by a later part of the split series (``continued_by``).
     """
     parsed = parse_occurrence_id(occurrence_id)
     if parsed is None:
         return None
-    series_id, start = parsed
-    series = load_series(series_id)
-    if series is None or not is_series(series):
-        return None
-    if not Series.of(series).has_start(start):
-        return None
-    return occurrence_document(series, start)
+    ids_from, start = parsed
+    series = load_series(ids_from)
+    for _ in range(MAX_SPLITS_FOLLOWED):
+        if series is None or not is_series(series):
+            return None
+        if occurrence_ids_from(series) == ids_from and Series.of(series).has_start(
+            start
+        ):
+            return occurrence_document(series, start)
+        successor = series["recurring"].get("continued_by")
+        series = None if successor is None else load_series(successor)
+    return None

@@ -2,94 +2,87 @@
 
 ``AppointmentsApplication`` is the one ``Application`` of the service. Its
 queries over the event store are in ``event_store_queries.py``, its commands
-on one appointment in ``commands.py``; splitting a series, the one command
-that records two appointments at once, is here.
+on one appointment in ``commands.py``, and those that split a series (moving
+or ending an occurrence and all that follow) in ``series_commands.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from application.commands import CommandResult
+from application.errors import AppointmentNotFound
+from application.series_commands import SeriesCommands
+from domain.change_rules import (
+    ENDING_STATUSES,
+    THIS,
+    THIS_AND_FOLLOWING,
+    check_scope,
+    parse_status,
+)
+from domain.occurrences import is_series
+from domain.values import Document
 
-from eventsourcing.persistence import IntegrityError
 
-from application.commands import MAX_LINK_ATTEMPTS, AppointmentCommands, CommandResult
-from application.errors import VersionMismatch, WriteContention
-from application.ports import DuplicateVideoLink
-from application.recurrence import check_series, continuation, rule_until
-from domain.appointment import Appointment
-from domain.draft import AppointmentDraft
-from domain.errors import InvalidAppointment
-from domain.ids import new_appointment_id
-
-
-class AppointmentsApplication(AppointmentCommands):
+class AppointmentsApplication(SeriesCommands):
     name = "Appointments"
 
-    def split_series(
+    def change_status(
         self,
-        occurrence_id: str,
+        appointment_id: str,
         *,
-        start_time: int,
-        end_time: int,
+        status: str,
         changed_by: str,
+        reason: str | None = None,
         expected_version: int | None = None,
-        allow_overlap: bool = False,
+        scope: str = THIS,
     ) -> CommandResult:
-        """Move this occurrence and all that follow: the series ends before it
-        and a new series, linked both ways, continues from its new time.
-        ``expected_version`` is the series' version."""
-        series_id, original = self._occurrence_of_series(occurrence_id)
-        for _ in range(MAX_LINK_ATTEMPTS):
-            series = self._load(series_id)
-            if expected_version is not None and series.version != expected_version:
-                raise VersionMismatch(series_id, expected_version, series.version)
-            draft = continuation(
-                series.document, original, start_time, end_time, changed_by
+        """Change one appointment's status; ``this_and_following`` on an
+        occurrence, or cancelling (or marking a no-show) a series itself, ends
+        part of the series (``end_series_from``; ``expected_version`` is then
+        the series')."""
+        if scope == THIS and status not in ENDING_STATUSES:
+            return self._change_one_status(
+                appointment_id, status, changed_by, reason, expected_version
             )
-            try:
-                return self._split(
-                    series, original, replace(draft, allow_overlap=allow_overlap)
-                )
-            except (DuplicateVideoLink, IntegrityError):
-                continue
-        raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
+        document = self._document(appointment_id)
+        check_scope(document, parse_status(status), scope)
+        if scope == THIS_AND_FOLLOWING:
+            recurring = document["recurring"]
+            series_id, original = recurring["series"], recurring["original_start_time"]
+        elif is_series(document):
+            series_id, original = appointment_id, None
+        else:
+            return self._change_one_status(
+                appointment_id, status, changed_by, reason, expected_version
+            )
+        return self.end_series_from(
+            series_id,
+            original=original,
+            status=status,
+            changed_by=changed_by,
+            reason=reason,
+            expected_version=expected_version,
+        )
 
-    def _split(
+    def _change_one_status(
         self,
-        series: Appointment,
-        original: int,
-        draft: AppointmentDraft,
+        appointment_id: str,
+        status: str,
+        changed_by: str,
+        reason: str | None,
+        expected_version: int | None,
     ) -> CommandResult:
-        draft.validate()
-        check_series(draft.series_times())
-        new_id = new_appointment_id()
-        at = self.clock.now_ms()
-        series.end_series(  # checked before a meeting is booked for the remainder
-            rule=rule_until(series.document["recurring"]["rule"], original),
-            continued_by=new_id,
-            changed_by=draft.created_by,
-            at=at,
+        return super().change_status(
+            appointment_id,
+            status=status,
+            changed_by=changed_by,
+            reason=reason,
+            expected_version=expected_version,
         )
-        meeting = self._book_meeting(new_id, draft)
-        video_call = meeting.as_document() if meeting else None
-        remainder = Appointment.schedule(
-            appointment_id=new_id, draft=draft, video_call=video_call, at=at
-        )
-        # The new series first: the recorder claims the link for the first stream.
-        recordings = self._save_new_all(
-            [remainder, series], meeting, allow_overlap=draft.allow_overlap
-        )
-        return self._result(remainder, recordings)
 
-    def _occurrence_of_series(self, occurrence_id: str) -> tuple[str, int]:
-        """The series id and original start of an occurrence after the first."""
-        occurrence = self._occurrence(occurrence_id)
-        series_id = occurrence["recurring"]["series"]
-        original = occurrence["recurring"]["original_start_time"]
-        if original == self._load(series_id).document["start_time"]:
-            raise InvalidAppointment(
-                "The first occurrence starts the series: reschedule the series "
-                "itself to move them all.",
-                "scope",
-            )
-        return series_id, original
+    def _document(self, appointment_id: str) -> Document:
+        """A stored appointment's document, or an occurrence's as its series
+        shows it."""
+        try:
+            return self._load(appointment_id).document
+        except AppointmentNotFound:
+            return self._occurrence(appointment_id)

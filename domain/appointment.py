@@ -17,35 +17,31 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain import evolution
+from domain.attendee_commands import AttendeeCommands
 from domain.base import StrAggregate
-from domain.change_rules import (
-    check_attendee_changes,
-    check_field_changes,
-    find_attendee,
-    parse_status,
-)
+from domain.change_rules import check_status_change
 from domain.draft import AppointmentDraft
 from domain.errors import AppointmentCancelled, InvalidAppointment
+from domain.metadata import merged_metadata
 from domain.occurrences import is_series
-from domain.status import check_transition
-from domain.validation import (
-    check_attendees,
-    check_caller_id,
-    check_planned_times,
-    check_text,
-)
-from domain.values import DESCRIPTION_MAX, Document, Status
+from domain.update_plan import plan_update
+from domain.validation import check_caller_id, check_planned_times
+from domain.values import Document, Status
 
 SeriesCheck = Callable[[Document], None]
 """Raises when a series' document breaks its own rule. Expanding a rule needs
 more than the standard library, so the caller brings the check."""
+
+MeetingBooker = Callable[[Document], Document]
+"""Books a video meeting for the appointment as a change will make it and
+returns its ``video_call``; called only once every rule has passed."""
 
 
 def instant(at: int) -> datetime:
     return datetime.fromtimestamp(at / 1000, tz=UTC)
 
 
-class Appointment(StrAggregate):
+class Appointment(AttendeeCommands, StrAggregate):
     class Event(StrAggregate.Event):
         changed_by: str
         changed_at: int
@@ -59,7 +55,7 @@ class Appointment(StrAggregate):
 
     class Created(Event, StrAggregate.Created):
         kind: ClassVar[str] = "created"
-        class_version: ClassVar[int] = 3
+        class_version: ClassVar[int] = 4
         # The fields of AppointmentDraft but created_by (which is changed_by),
         # written out because the metaclass reads them; then the video link.
         name: str
@@ -78,6 +74,7 @@ class Appointment(StrAggregate):
         video_call: dict[str, Any] | None
         location: dict[str, Any] | None
         recurring: dict[str, Any]
+        metadata: dict[str, str]
         allow_overlap: bool
         detached_from: dict[str, Any] | None
 
@@ -90,6 +87,13 @@ class Appointment(StrAggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """Version 2 predates schedule conflicts: no booking opted out."""
             state["allow_overlap"] = False
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Version 3 predates metadata and reasons in the status history."""
+            state["metadata"] = {}
+            if state["detached_from"] is not None:
+                state["detached_from"] = evolution.upgraded(state["detached_from"])
 
         def evolve(self, document: Document) -> Document:
             return evolution.created(self)
@@ -190,6 +194,7 @@ class Appointment(StrAggregate):
     ) -> "Appointment":
         """The ``Created`` event carries every field of the draft."""
         fields = asdict(draft)
+        fields["metadata"] = merged_metadata({}, fields["metadata"])
         return cls._create(
             cls.Created,
             id=appointment_id,
@@ -209,9 +214,6 @@ class Appointment(StrAggregate):
     def is_cancelled(self) -> bool:
         return self.status is Status.CANCELLED
 
-    def attendee_ids(self) -> list[str]:
-        return [a["id"] for a in self.document["attendees"]]
-
     # --- commands: each checks every rule first, then triggers its events ----
 
     def update(
@@ -221,18 +223,20 @@ class Appointment(StrAggregate):
         at: int,
         changes: dict[str, Any],
         allow_overlap: bool = False,
+        book_meeting: MeetingBooker | None = None,
     ) -> None:
-        """Apply a partial update; record nothing when nothing changes."""
+        """Apply a partial update; record nothing when nothing changes. A change
+        to ``video_call`` asks ``book_meeting`` for the new link, last."""
         check_caller_id("updated_by", changed_by)
         self._refuse_if_cancelled()
-        changes = dict(changes)  # the caller's dict is theirs: do not pop from it
-        attendees = changes.pop("attendees", None)
-        check_field_changes(self.document, changes)
-        if attendees is not None:
-            check_attendees(
-                attendees, host=self.document["host"], group=self.document["group"]
-            )
-        fields = self._differences(changes)
+        plan = plan_update(self.document, changes)
+        fields = self._differences(plan.fields)
+        if plan.needs_meeting:
+            if book_meeting is None:
+                raise InvalidAppointment(
+                    "A change to a video call needs a meeting.", "interaction_type"
+                )
+            fields["video_call"] = book_meeting({**self.document, **fields})
         if fields:
             self.trigger_event(
                 self.Updated,
@@ -240,9 +244,12 @@ class Appointment(StrAggregate):
                 fields=fields,
                 allow_overlap=allow_overlap,
             )
-        if attendees is not None:
+        if plan.attendees is not None:
             self._replace_attendees(
-                attendees, changed_by=changed_by, at=at, allow_overlap=allow_overlap
+                plan.attendees,
+                changed_by=changed_by,
+                at=at,
+                allow_overlap=allow_overlap,
             )
 
     def reschedule(
@@ -295,32 +302,13 @@ class Appointment(StrAggregate):
         self, *, status: str, changed_by: str, at: int, reason: str | None = None
     ) -> None:
         check_caller_id("changed_by", changed_by)
-        requested = parse_status(status)
-        if reason is not None:
-            check_text("reason", reason, min_length=0, max_length=DESCRIPTION_MAX)
-        check_transition(self.status, requested)
+        requested = check_status_change(self.status, status, reason)
         self.trigger_event(
             self.StatusChanged,
             **self._stamp(changed_by, at),
             status=requested.value,
             reason=reason,
         )
-
-    def change_attendee(
-        self,
-        *,
-        attendee_id: str,
-        changed_by: str,
-        at: int,
-        changes: dict[str, Any],
-    ) -> None:
-        check_caller_id("changed_by", changed_by)
-        self._refuse_if_cancelled()
-        current = find_attendee(self.document, attendee_id)
-        check_attendee_changes(changes)
-        fields = {k: v for k, v in changes.items() if current[k] != v}
-        if fields:
-            self._trigger_attendee(attendee_id, "updated", changed_by, at, fields)
 
     # --- helpers ----------------------------------------------------------
 
@@ -333,35 +321,3 @@ class Appointment(StrAggregate):
 
     def _differences(self, proposed: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in proposed.items() if self.document[k] != v}
-
-    def _replace_attendees(
-        self, wanted: list[str], *, changed_by: str, at: int, allow_overlap: bool
-    ) -> None:
-        current = self.attendee_ids()
-        for attendee_id in current:
-            if attendee_id not in wanted:
-                self._trigger_attendee(attendee_id, "removed", changed_by, at)
-        for attendee_id in wanted:
-            if attendee_id not in current:
-                self._trigger_attendee(
-                    attendee_id, "added", changed_by, at, allow_overlap=allow_overlap
-                )
-
-    def _trigger_attendee(
-        self,
-        attendee_id: str,
-        change: str,
-        changed_by: str,
-        at: int,
-        fields: dict[str, Any] | None = None,
-        *,
-        allow_overlap: bool = False,
-    ) -> None:
-        self.trigger_event(
-            self.AttendeeChanged,
-            **self._stamp(changed_by, at),
-            attendee_id=attendee_id,
-            change=change,
-            fields=fields or {},
-            allow_overlap=allow_overlap,
-        )

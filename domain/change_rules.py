@@ -2,7 +2,8 @@
 
 Pure checks over the current document, run by the aggregate's commands before
 any event is triggered: the fields an update may set and their values, an
-attendee's fields, and the name of a requested status.
+attendee's fields, a requested status (its name, reason and transition), and
+the ``scope`` a status change may have (CONTRACT section 11).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import AttendeeNotFound, InvalidAppointment
-from domain.occurrences import is_recurring
+from domain.occurrences import is_occurrence, is_recurring
+from domain.status import check_transition
 from domain.validation import check_actual_times, check_reference_patients, check_text
 from domain.values import (
     DESCRIPTION_MAX,
@@ -102,6 +104,43 @@ def find_attendee(document: Document, attendee_id: str) -> Document:
         if attendee["id"] == attendee_id:
             return dict(attendee)
     raise AttendeeNotFound(document["id"], attendee_id)
+
+
+THIS = "this"
+THIS_AND_FOLLOWING = "this_and_following"
+SCOPES = (THIS, THIS_AND_FOLLOWING)
+ENDING_STATUSES = frozenset({Status.CANCELLED, Status.NO_SHOW})
+"""The statuses that may apply to an occurrence and every later one."""
+
+
+def check_status_change(current: Status, status: str, reason: str | None) -> Status:
+    """The requested status, if the appointment may move to it with ``reason``."""
+    requested = parse_status(status)
+    if reason is not None:
+        check_text("reason", reason, min_length=0, max_length=DESCRIPTION_MAX)
+    check_transition(current, requested)
+    return requested
+
+
+def check_scope(document: Document, status: Status, scope: str) -> None:
+    """``this_and_following`` only cancels or marks as a no-show an occurrence
+    of a series and every later one (CONTRACT section 11)."""
+    if scope not in SCOPES:
+        raise InvalidAppointment(
+            "'scope' must be 'this' or 'this_and_following'.", "scope"
+        )
+    if scope == THIS:
+        return
+    if status not in ENDING_STATUSES:
+        raise InvalidAppointment(
+            "'scope': 'this_and_following' only goes with 'cancelled' or 'no_show'.",
+            "scope",
+        )
+    if not is_occurrence(document):
+        raise InvalidAppointment(
+            "'scope': 'this_and_following' applies to an occurrence of a series.",
+            "scope",
+        )
 
 
 def parse_status(status: str) -> Status:

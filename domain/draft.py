@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from domain.metadata import check_metadata
 from domain.occurrences import is_series
 from domain.validation import (
     check_appointment_type,
@@ -45,6 +46,8 @@ class AppointmentDraft:
     interaction_type: str = InteractionType.VIDEO_CALL.value
     location: dict[str, Any] | None = None
     recurring: dict[str, Any] = field(default_factory=lambda: {"is_recurring": False})
+    metadata: dict[str, str] = field(default_factory=dict)
+    """The caller's key-value pairs; a key with ``""`` is not kept."""
     allow_overlap: bool = False
     """Book this time even where it overlaps others' (CONTRACT section 9); not
     a field of the appointment, recorded in its ``Created`` event."""
@@ -91,3 +94,4 @@ class AppointmentDraft:
         check_reference_patients(self.reference_patients, internal=self.internal)
         check_interaction(self.interaction_type, self.location)
         check_recurring(self.recurring)
+        check_metadata(self.metadata)

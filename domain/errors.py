@@ -39,6 +39,19 @@ class InvalidStatusTransition(AppointmentError):
         self.requested = requested
 
 
+class SeriesAlreadyOver(AppointmentError):
+    """Every occurrence of a series has started: none is left to end."""
+
+    def __init__(self, series_id: str, requested: str) -> None:
+        super().__init__(
+            f"Every occurrence of series {series_id} has started: none is left "
+            f"to mark '{requested}'.",
+            param="status",
+        )
+        self.series_id = series_id
+        self.requested = requested
+
+
 class AppointmentCancelled(AppointmentError):
     def __init__(self, appointment_id: str) -> None:
         super().__init__(

@@ -52,6 +52,7 @@ def created(event: Appointment.Created) -> Document:
         "created_by": event.changed_by,
         "created_at": event.changed_at,
         "last_updated_at": event.changed_at,
+        "metadata": dict(event.metadata),
     }
 
 
@@ -65,7 +66,7 @@ def status_changed(event: Appointment.StatusChanged, document: Document) -> Docu
         "status": event.status,
         "status_history": [
             *document["status_history"],
-            status_entry(event.status, event),
+            status_entry(event.status, event, reason=event.reason),
         ],
         "last_updated_at": event.changed_at,
     }
@@ -85,9 +86,25 @@ def attendee_changed(
     return {**document, "attendees": attendees, "last_updated_at": event.changed_at}
 
 
-def status_entry(status: str, event: Appointment.Event) -> Document:
+def upgraded(document: Document) -> Document:
+    """A document recorded before metadata and status reasons existed, as
+    it reads now: no metadata, no reasons."""
+    history = [
+        {**entry, "reason": entry.get("reason")} for entry in document["status_history"]
+    ]
+    return {
+        **document,
+        "metadata": document.get("metadata", {}),
+        "status_history": history,
+    }
+
+
+def status_entry(
+    status: str, event: Appointment.Event, *, reason: str | None = None
+) -> Document:
     return {
         "status": status,
         "changed_by": event.changed_by,
         "changed_at": event.changed_at,
+        "reason": reason,
     }

@@ -45,8 +45,16 @@ def change_log_entry(
         "event": event.kind,
         "changed_by": event.changed_by,
         "changed_at": event.changed_at,
+        "reason": reason_of(event),
         "changes": diff(before, after),
     }
+
+
+def reason_of(event: Appointment.Event) -> str | None:
+    """The reason given with a status change; ``None`` for other events."""
+    if isinstance(event, Appointment.StatusChanged):
+        return event.reason
+    return None
 
 
 def diff(before: Document, after: Document) -> dict[str, dict[str, Any]]:

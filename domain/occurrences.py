@@ -23,6 +23,19 @@ def is_series(document: Document) -> bool:
     return is_recurring(document) and not is_occurrence(document)
 
 
+def occurrence_ids_from(series: Document) -> str:
+    """The series id its occurrences' ids are made of: its own, unless it took
+    over the rest of another series' occurrences with their ids (a series
+    cancelled or marked a no-show from one occurrence onward keeps them)."""
+    ids_from: str = series["recurring"].get("occurrence_ids_from", series["id"])
+    return ids_from
+
+
+def occurrence_id_in(series: Document, original_start_time: int) -> str:
+    """The id of the series' occurrence that starts at ``original_start_time``."""
+    return occurrence_id(occurrence_ids_from(series), original_start_time)
+
+
 def occurrence_document(series: Document, original_start_time: int) -> Document:
     """The series' occurrence that starts at ``original_start_time`` (ms).
 
@@ -31,7 +44,7 @@ def occurrence_document(series: Document, original_start_time: int) -> Document:
     and follows every change of its series.
     """
     duration = series["end_time"] - series["start_time"]
-    identifier = occurrence_id(series["id"], original_start_time)
+    identifier = occurrence_id_in(series, original_start_time)
     recurring = {
         "is_recurring": True,
         "rule": series["recurring"]["rule"],

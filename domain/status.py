@@ -31,3 +31,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 def check_transition(current: Status, requested: Status) -> None:
     if requested not in TRANSITIONS[current]:
         raise InvalidStatusTransition(current.value, requested.value)
+
+
+def can_move(current: Status, requested: Status) -> bool:
+    return requested in TRANSITIONS[current]

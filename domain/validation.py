@@ -170,7 +170,17 @@ def check_location(location: dict[str, Any]) -> None:
             )
 
 
-SERIES_FIELDS = frozenset({"is_recurring", "rule", "timezone", "split_from"})
+SERIES_FIELDS = frozenset(
+    {
+        "is_recurring",
+        "rule",
+        "timezone",
+        "split_from",
+        "continued_by",
+        "occurrence_ids_from",
+    }
+)
+"""A series' fields; the last three are set by splits (docs/recurring.md)."""
 RULE_MAX = 500
 
 

@@ -66,6 +66,14 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
             "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
         ).format(table=table)
+        self.select_with_history = SQL(
+            "SELECT originator_id FROM {events} "
+            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(events=Identifier(self.datastore.schema, events_table_name))
+        self.select_link_taken = SQL(
+            "SELECT EXISTS (SELECT 1 FROM {table} "
+            "WHERE meeting_id = %s OR join_url = %s) AS taken"
+        ).format(table=table)
         self.hash_chain = HashChainSchema(
             self.datastore.schema, events_table_name, self.datastore.originator_id_type
         )
@@ -139,14 +147,26 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         """The library's pipelined insert, sent again once if the pipeline was
         aborted: a statement before the sync failed (say, a video link's unique
-        constraint), so nothing was stored, and the second try names the error."""
+        constraint), so nothing was stored, and the second try names the error.
+        A save with no booking fetches nothing before the sync, so the abort
+        may hide the link's error both times: a link already taken is then
+        named by looking it up."""
+        meeting: VideoMeeting | None = kwargs.get("video_meeting")
         try:
             ids: Sequence[int] | None = self._insert_unretried(stored_events, **kwargs)
         except OperationalError as error:
             if not isinstance(error.__cause__, psycopg.errors.PipelineAborted):
                 raise
+            if meeting is not None and self._link_taken(meeting):
+                raise DuplicateVideoLink(meeting) from error
             ids = self._insert_unretried(stored_events, **kwargs)
         return ids
+
+    def _link_taken(self, meeting: VideoMeeting) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_link_taken, (meeting.meeting_id, meeting.join_url))
+            row = curs.fetchone()
+            return bool(row and row["taken"])
 
     def _insert_group(self, group: Sequence[PendingSave]) -> list[Sequence[int]]:
         """Several saves in one transaction: their rows, one table lock, one
@@ -199,6 +219,13 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         bookings = [b for save in saves for b in save.kwargs.get("bookings", ())]
         if bookings:
             self.occupancy.write(curs, bookings)
+
+    def with_history(self, appointment_ids: Sequence[str]) -> set[str]:
+        """Those of the ids with a recorded first event (``application.ports.
+        Histories``): one primary-key lookup per id."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_with_history, (list(appointment_ids),))
+            return {str(row["originator_id"]) for row in curs.fetchall()}
 
     def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
         with self.datastore.transaction(commit=False) as curs:

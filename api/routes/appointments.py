@@ -23,6 +23,7 @@ from api.dependencies import (
 )
 from api.errors import invalid, not_found
 from api.idempotent import run_at_most_once
+from api.metadata_query import METADATA_PARAMETER, OPENAPI_PARAMETER, metadata_filter
 from api.models import (
     AppointmentCreate,
     AppointmentList,
@@ -47,7 +48,9 @@ WRITE = requires(Scope.APPOINTMENTS_WRITE)
 AppointmentId = Annotated[str, Path(description="An appointment id, `appt_...`.")]
 BooleanText = Annotated[str | None, Query(pattern="^(true|false)$")]
 WRITE_ERRORS = responses.errors(400, 404, 409, 412, 413, 415, 503)
-LIST_PARAMETERS = tuple(each.name for each in fields(ListQuery))
+LIST_PARAMETERS = tuple(
+    each.name for each in fields(ListQuery) if each.name != "metadata"
+)
 
 
 def write_route(
@@ -169,6 +172,7 @@ def change_status(
             changed_by=body.changed_by,
             reason=body.reason,
             expected_version=write.if_match,
+            scope=body.scope,
         )
         return written(write.container, result)
 
@@ -225,10 +229,15 @@ def change_attendee(
     "",
     response_model=AppointmentList,
     responses=responses.errors(400, 503),
-    dependencies=[READ, Depends(only_query(*LIST_PARAMETERS))],
+    dependencies=[
+        READ,
+        Depends(only_query(*LIST_PARAMETERS, pattern=METADATA_PARAMETER)),
+    ],
     summary="List appointments by start time, then id",
+    openapi_extra={"parameters": [OPENAPI_PARAMETER]},
 )
 def list_appointments(
+    request: Request,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
@@ -258,6 +267,7 @@ def list_appointments(
         appointment_type=appointment_type,
         start_time_gte=start_time_gte,
         start_time_lt=start_time_lt,
+        metadata=metadata_filter(request),
     )
     page = container.read_model.list(query)
     body = {"object": "list", "data": page.data, "has_more": page.has_more}

@@ -59,7 +59,12 @@ VIRTUAL = (
     "WHERE NOT EXISTS (SELECT 1 FROM {appointments} d "
     "WHERE d.series_id = o.appointment_id AND d.original_start_time = o.start_time)"
 )
-VIRTUAL_ID = "(a.id || '_' || o.start_time)"
+VIRTUAL_ID = (
+    "(COALESCE(a.document->'recurring'->>'occurrence_ids_from', a.id) "
+    "|| '_' || o.start_time)"
+)
+"""An occurrence's id (``domain.occurrences.occurrence_id_in``): a series that
+took over another's occurrences onward keeps their ids."""
 
 
 def both_branches(stored: str, virtual: str, joins: str = "") -> str:

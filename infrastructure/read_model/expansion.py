@@ -8,12 +8,11 @@ again. Infinite series are never materialised: expansion stops at the window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from application.recurrence import Series
-from domain.ids import occurrence_id
-from domain.occurrences import occurrence_document
+from domain.occurrences import occurrence_document, occurrence_id_in
 from domain.values import Document
 from infrastructure.read_model.listing import Keyset
 
@@ -41,17 +40,16 @@ def stored_entries(documents: Iterable[Document]) -> list[ListEntry]:
 
 def occurrence_entries(
     series: Iterable[Document],
-    detached: Mapping[str, set[int]],
+    stored: set[str],
     window: tuple[int | None, int],
     after: Keyset | None,
     limit: int,
 ) -> list[ListEntry]:
     """At most ``limit`` occurrences of each series in the window, after
-    ``after``, but for those ``detached`` (stored with a history of their own)."""
+    ``after``, but for those ``stored`` (ids with a history of their own)."""
     entries: list[ListEntry] = []
     for document in series:
-        skip = detached.get(document["id"], set())
-        occurrences = occurrences_of(document, window, after, skip)
+        occurrences = occurrences_of(document, window, after, stored)
         entries.extend(
             entry for _, entry in zip(range(limit), occurrences, strict=False)
         )
@@ -62,12 +60,12 @@ def occurrences_of(
     series: Document,
     window: tuple[int | None, int],
     after: Keyset | None,
-    skip: set[int],
+    stored: set[str],
 ) -> Iterator[ListEntry]:
     gte, lt = window
     for start in Series.of(series).starts_between(gte, lt):
-        identifier = occurrence_id(series["id"], start)
-        if start in skip or (after and (start, identifier) <= after.key()):
+        identifier = occurrence_id_in(series, start)
+        if identifier in stored or (after and (start, identifier) <= after.key()):
             continue
         yield ListEntry(start, identifier, series, expanded=True)
 

@@ -39,6 +39,7 @@ APPOINTMENT_ORDER = (
     "created_by",
     "created_at",
     "last_updated_at",
+    "metadata",
 )
 ATTENDEE_ORDER = (
     "id",
@@ -47,8 +48,17 @@ ATTENDEE_ORDER = (
     "payment_status",
     "last_updated_at",
 )
-STATUS_ENTRY_ORDER = ("status", "changed_by", "changed_at")
-RECURRING_ORDER = ("is_recurring", "rule", "timezone", "series", "original_start_time")
+STATUS_ENTRY_ORDER = ("status", "changed_by", "changed_at", "reason")
+RECURRING_ORDER = (
+    "is_recurring",
+    "rule",
+    "timezone",
+    "series",
+    "original_start_time",
+    "split_from",
+    "continued_by",
+    "occurrence_ids_from",
+)
 VIDEO_CALL_ORDER = ("join_url", "meeting_id")
 LOCATION_ORDER = ("name", "address", "room")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from psycopg.sql import SQL, Composable, Composed, Identifier
+from psycopg.types.json import Jsonb
 
 from application.queries import ListQuery
 from infrastructure.read_model.tables import ViewTables
@@ -27,9 +28,11 @@ SPECIAL_FILTERS = frozenset(
         "patient",
         "start_time_gte",
         "start_time_lt",
+        "metadata",
     }
 )
-"""ListQuery fields for the page, the child tables and the time window."""
+"""ListQuery fields for the page, the child tables, the time window and the
+metadata (one containment test on the GIN-indexed ``metadata`` column)."""
 
 APPOINTMENT_FILTERS = tuple(
     each.name for each in fields(ListQuery) if each.name not in SPECIAL_FILTERS
@@ -76,10 +79,7 @@ def list_statement(
         scan.where("NOT a.is_series")
     else:
         scan.where("a.series_id IS NULL")
-    for column in APPOINTMENT_FILTERS:
-        value = getattr(query, column)
-        if value is not None:
-            scan.where("a.{column} = %s", value, column=Identifier(column))
+    filter_appointments(scan, query)
     if query.start_time_gte is not None:
         scan.where("{time} >= %s", query.start_time_gte, time=scan.time)
     if query.start_time_lt is not None:
@@ -102,6 +102,16 @@ def list_statement(
         id=scan.id,
     )
     return statement, [*scan.params, query.limit + 1]
+
+
+def filter_appointments(scan: Scan, query: ListQuery) -> None:
+    """The conditions on the appointments' own columns."""
+    for column in APPOINTMENT_FILTERS:
+        value = getattr(query, column)
+        if value is not None:
+            scan.where("a.{column} = %s", value, column=Identifier(column))
+    if query.metadata:
+        scan.where("a.metadata @> %s", Jsonb(query.metadata))
 
 
 def driving_scan(tables: ViewTables, query: ListQuery) -> Scan:
@@ -158,10 +168,7 @@ def series_statement(
     scan.where("a.start_time < %s", query.start_time_lt)
     if query.start_time_gte is not None:
         scan.where("a.series_last_end > %s", query.start_time_gte)
-    for column in APPOINTMENT_FILTERS:
-        value = getattr(query, column)
-        if value is not None:
-            scan.where("a.{column} = %s", value, column=Identifier(column))
+    filter_appointments(scan, query)
     for child, column, value in (
         (tables.attendees, "attendee_id", query.attendee),
         (tables.patients, "patient_id", query.patient),
@@ -181,11 +188,14 @@ def series_statement(
 
 
 def detached_statement(tables: ViewTables) -> Composed:
-    """The original starts of the occurrences of some series that have a
-    history of their own (they are rows, not expanded)."""
+    """The ids of the stored occurrences (those with a history of their own)
+    whose ids are made of one of some series ids: they are rows, not expanded.
+    One primary-key range per series id (``<id>_`` up to ``<id>```)."""
     return SQL(
-        "SELECT series_id, original_start_time FROM {table} "
-        "WHERE series_id = ANY(%s::text[])"
+        "SELECT d.id FROM unnest(%s::text[]) AS b(ids_from) "
+        "CROSS JOIN LATERAL (SELECT id FROM {table} "
+        "WHERE id > (b.ids_from || '_') COLLATE \"C\" "
+        "AND id < (b.ids_from || '`') COLLATE \"C\") AS d"
     ).format(table=tables.appointments)
 
 

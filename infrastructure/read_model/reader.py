@@ -13,6 +13,7 @@ from psycopg.sql import SQL
 from application.errors import database_errors
 from application.queries import AppointmentState, ListQuery, Page, UnknownCursor
 from application.recurrence import find_occurrence
+from domain.occurrences import occurrence_ids_from
 from domain.values import Document
 from infrastructure.read_model.expansion import (
     ListEntry,
@@ -89,11 +90,10 @@ class PostgresReadModel:
         query: ListQuery,
     ) -> Sequence[ListEntry]:
         """The window's occurrences of these series that have no history."""
-        curs.execute(self.select_detached, ([s["id"] for s in series],))
-        detached: dict[str, set[int]] = {}
-        for row in curs.fetchall():
-            detached.setdefault(row["series_id"], set()).add(row["original_start_time"])
-        return occurrence_entries(series, detached, window, after, query.limit + 1)
+        ids_from = sorted({occurrence_ids_from(s) for s in series})
+        curs.execute(self.select_detached, (ids_from,))
+        stored = {row["id"] for row in curs.fetchall()}
+        return occurrence_entries(series, stored, window, after, query.limit + 1)
 
     def _virtual(self, curs: Cursor[DictRow], appointment_id: str) -> Document | None:
         def load_series(series_id: str) -> Document | None:

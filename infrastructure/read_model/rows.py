@@ -31,6 +31,7 @@ def appointment_row(state: AppointmentState) -> Row:
         document["created_at"],
         document["last_updated_at"],
         *series_columns(document),
+        json.dumps(document["metadata"], ensure_ascii=False),
     )
 
 
@@ -79,6 +80,7 @@ def status_history_rows(state: AppointmentState) -> list[Row]:
             entry["status"],
             entry["changed_by"],
             entry["changed_at"],
+            entry["reason"],
         )
         for position, entry in enumerate(document["status_history"])
     ]

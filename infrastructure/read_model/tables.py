@@ -39,6 +39,7 @@ CREATE_TABLES: dict[str, str] = {
             series_last_end bigint,
             series_id text COLLATE "C",
             original_start_time bigint,
+            metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb,
             CONSTRAINT {pkey} PRIMARY KEY (id))""",
     ATTENDEES: """
         CREATE TABLE IF NOT EXISTS {table} (
@@ -65,6 +66,7 @@ CREATE_TABLES: dict[str, str] = {
             status text NOT NULL,
             changed_by text NOT NULL,
             changed_at bigint NOT NULL,
+            reason text,
             CONSTRAINT {pkey} PRIMARY KEY (appointment_id, position))""",
     OCCURRENCES: """
         CREATE TABLE IF NOT EXISTS {table} (
@@ -81,7 +83,9 @@ ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
         "series_last_end bigint",
         'series_id text COLLATE "C"',
         "original_start_time bigint",
+        "metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb",
     ),
+    STATUS_HISTORY: ("reason text",),
 }
 """Columns added after a table's first release: added in place on start-up."""
 
@@ -91,6 +95,9 @@ class Index:
     name: str
     table: str
     columns: tuple[str, ...]
+    method: str = "btree"
+    operator_class: str = ""
+    """For a GIN index on ``jsonb``, ``jsonb_path_ops``: it serves ``@>``."""
 
 
 SECONDARY_INDEXES = (
@@ -118,6 +125,13 @@ SECONDARY_INDEXES = (
     ),
     Index("appointments_created_at_idx", APPOINTMENTS, ("created_at",)),
     Index("appointments_last_updated_at_idx", APPOINTMENTS, ("last_updated_at",)),
+    Index(
+        "appointments_metadata_idx",
+        APPOINTMENTS,
+        ("metadata",),
+        method="gin",
+        operator_class="jsonb_path_ops",
+    ),
     Index(
         "appointment_attendees_attendee_idx",
         ATTENDEES,
@@ -187,10 +201,19 @@ class ViewTables:
 
     def create_index_statements(self) -> list[Composed]:
         return [
-            SQL("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})").format(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {name} ON {table} "
+                "USING {method} ({columns})"
+            ).format(
                 name=Identifier(self.name(index.name)),
                 table=self.identifier(index.table),
-                columns=SQL(", ").join(Identifier(c) for c in index.columns),
+                method=SQL(index.method),
+                columns=SQL(", ").join(
+                    SQL("{column} {operator_class}").format(
+                        column=Identifier(c), operator_class=SQL(index.operator_class)
+                    )
+                    for c in index.columns
+                ),
             )
             for index in SECONDARY_INDEXES
         ]

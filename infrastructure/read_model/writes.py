@@ -46,6 +46,7 @@ APPOINTMENT_COLUMNS: Columns = (
     ("series_last_end", "bigint"),
     ("series_id", "text"),
     ("original_start_time", "bigint"),
+    ("metadata", "jsonb"),
 )
 ATTENDEE_COLUMNS: Columns = (
     ("appointment_id", "text"),
@@ -69,6 +70,7 @@ STATUS_HISTORY_COLUMNS: Columns = (
     ("status", "text"),
     ("changed_by", "text"),
     ("changed_at", "bigint"),
+    ("reason", "text"),
 )
 
 OCCURRENCE_COLUMNS: Columns = (

@@ -9,7 +9,7 @@ APPOINTMENT_FIELDS = {
     "end_time", "actual_start_time", "actual_end_time", "host", "attendees",
     "reference_patients", "interaction_type", "video_call", "location", "status",
     "status_history", "visit_note", "change_log", "created_by", "created_at",
-    "last_updated_at",
+    "last_updated_at", "metadata",
 }  # fmt: skip
 
 
@@ -36,6 +36,7 @@ def test_a_new_appointment_matches_the_seed_shape(client: TestClient) -> None:
             "status": "scheduled",
             "changed_by": "user_creator",
             "changed_at": body["created_at"],
+            "reason": None,
         }
     ]
     assert body["attendees"] == [
@@ -52,6 +53,7 @@ def test_a_new_appointment_matches_the_seed_shape(client: TestClient) -> None:
     assert body["location"] is None
     assert body["reference_patients"] is None
     assert body["visit_note"] is None
+    assert body["metadata"] == {}
     assert body["last_updated_at"] == body["created_at"]
 
 

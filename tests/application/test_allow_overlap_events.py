@@ -18,7 +18,12 @@ def strip_back(app: AppointmentsApplication, event: Appointment.Event) -> Stored
     """The event as a store made before ``allow_overlap`` would hold it."""
     current = app.mapper.to_stored_event(event)
     state = json.loads(current.state)
-    state["class_version"] -= 1
+    if isinstance(event, Appointment.Created):  # also before metadata (v4)
+        assert state["class_version"] == 4
+        state["class_version"] = 2
+        del state["metadata"]
+    else:
+        state["class_version"] -= 1
     del state["allow_overlap"]
     return StoredEvent(
         originator_id=current.originator_id,

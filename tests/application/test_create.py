@@ -16,7 +16,7 @@ FIELDS = {
     "end_time", "actual_start_time", "actual_end_time", "host", "attendees",
     "reference_patients", "interaction_type", "video_call", "location", "status",
     "status_history", "visit_note", "change_log", "created_by", "created_at",
-    "last_updated_at",
+    "last_updated_at", "metadata",
 }  # fmt: skip
 
 
@@ -36,6 +36,7 @@ def test_a_new_appointment_has_every_field_of_the_model(
             "status": "scheduled",
             "changed_by": "user_creator",
             "changed_at": document["created_at"],
+            "reason": None,
         }
     ]
     assert document["created_at"] == document["last_updated_at"]
@@ -43,6 +44,7 @@ def test_a_new_appointment_has_every_field_of_the_model(
     assert document["recurring"] == {"is_recurring": False}
     assert document["interaction_type"] == "video_call"
     assert document["reference_patients"] is None
+    assert document["metadata"] == {}
     assert document["location"] is None
 
 

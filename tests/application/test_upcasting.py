@@ -75,3 +75,18 @@ def test_an_appointment_with_a_version_1_event_accepts_new_changes(
 
     assert written.version == 3
     assert app.get_at_version(appointment_id, 2).document["status"] == "confirmed"
+
+
+def test_a_version_1_status_change_has_a_null_reason_everywhere(
+    app: AppointmentsApplication,
+) -> None:
+    appointment_id = app.schedule(a_draft()).document["id"]
+    store_a_version_1_status_change(app, appointment_id, "cancelled")
+
+    history = app.get(appointment_id).document["status_history"]
+    entry = app.change_log(appointment_id)["entries"][-1]
+    item = app.feed(after=0, limit=10).items[-1]
+
+    assert [h["reason"] for h in history] == [None, None]
+    assert entry["reason"] is None
+    assert (item["changed_by"], item["reason"]) == ("user_old", None)

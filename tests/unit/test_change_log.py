@@ -34,6 +34,7 @@ def test_created_shows_every_non_null_field_but_the_ids() -> None:
         "event": "created",
         "changed_by": "user_creator",
         "changed_at": CREATED_AT,
+        "reason": None,
         "changes": expected,
     }
     assert {"name", "host", "attendees", "status", "reference_patients"} <= set(
@@ -68,6 +69,7 @@ def test_updated_shows_each_changed_field() -> None:
         "event": "updated",
         "changed_by": "user_x",
         "changed_at": AT,
+        "reason": None,
         "changes": {
             "name": {"from": "Annual Check-in", "to": "Renamed"},
             "visit_note": {"from": None, "to": "Went well"},
@@ -102,6 +104,7 @@ def test_a_status_change_shows_only_the_status() -> None:
         "event": "status_changed",
         "changed_by": "user_x",
         "changed_at": AT,
+        "reason": None,
         "changes": {"status": {"from": "scheduled", "to": "confirmed"}},
     }
 

@@ -80,6 +80,7 @@ def test_allows_a_transition_the_contract_lists(current: str, requested: str) ->
         "status": requested,
         "changed_by": "user_x",
         "changed_at": CREATED_AT + 9,
+        "reason": None,
     }
     assert appointment.version == version + 1
 

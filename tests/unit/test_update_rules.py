@@ -32,7 +32,7 @@ def a_recurring_appointment() -> Appointment:
 
 REFUSED: list[Any] = [
     pytest.param({"start_time": START}, "start_time", id="start-time-not-updatable"),
-    pytest.param({"host": "someone"}, "host", id="host-not-updatable"),
+    pytest.param({"created_by": "someone"}, "created_by", id="creator-not-updatable"),
     pytest.param({"status": "confirmed"}, "status", id="status-not-updatable"),
     pytest.param({"name": ""}, "name", id="empty-name"),
     pytest.param({"name": "x" * 201}, "name", id="name-201"),

@@ -56,6 +56,9 @@ def variety(i: int) -> dict[str, Any]:
             else None
         ),
         "appointment_type": None if internal else ("consult", "follow_up")[i // 2 % 2],
+        "metadata": {"clinic": ("north", "south", "east")[i % 3], "n": str(i)}
+        if i % 5
+        else {},
     }
     if i % 4 == 1:
         fields |= {
@@ -68,7 +71,9 @@ def variety(i: int) -> dict[str, Any]:
 def change_status(app: AppointmentsApplication, appointment_id: str, i: int) -> None:
     path = {1: ["confirmed"], 2: ["cancelled"], 3: ["checked_in", "in_progress"]}
     for status in path.get(i % 5, []):
-        app.change_status(appointment_id, status=status, changed_by="user_desk")
+        app.change_status(
+            appointment_id, status=status, changed_by="user_desk", reason=f"r{i}"
+        )
 
 
 def matches(document: Document, query: ListQuery) -> bool:
@@ -94,6 +99,7 @@ def matches(document: Document, query: ListQuery) -> bool:
         )
         and (query.start_time_gte is None or start >= query.start_time_gte)
         and (query.start_time_lt is None or start < query.start_time_lt)
+        and query.metadata.items() <= document["metadata"].items()
     )
 
 
@@ -115,5 +121,8 @@ def filters_of(document: Document) -> dict[str, Any]:
         "appointment_type": document["appointment_type"],
         "start_time_gte": document["start_time"],
         "start_time_lt": document["start_time"] + 1,
+        "metadata": (
+            {"clinic": document["metadata"]["clinic"]} if document["metadata"] else None
+        ),
     }
     return {name: value for name, value in filters.items() if value is not None}

@@ -86,10 +86,11 @@ def child_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
         "ORDER BY appointment_id, position",
         "patients": "SELECT appointment_id, patient_id, start_time "
         "FROM appointment_reference_patients ORDER BY appointment_id, position",
-        "status_history": "SELECT appointment_id, status, changed_by, changed_at "
-        "FROM appointment_status_history ORDER BY appointment_id, position",
+        "status_history": "SELECT appointment_id, status, changed_by, changed_at, "
+        "reason FROM appointment_status_history ORDER BY appointment_id, position",
         "occurrences": "SELECT appointment_id, start_time, end_time "
         "FROM appointment_occurrences ORDER BY appointment_id, start_time",
+        "metadata": "SELECT id, metadata FROM appointments ORDER BY id",
     }
     return {
         name: [tuple(row.values()) for row in fetch(container, sql)]
@@ -113,7 +114,7 @@ def expected_child_rows(
             for p in d["reference_patients"] or []
         ],
         "status_history": [
-            (d["id"], e["status"], e["changed_by"], e["changed_at"])
+            (d["id"], e["status"], e["changed_by"], e["changed_at"], e["reason"])
             for d in documents
             for e in d["status_history"]
         ],
@@ -123,6 +124,7 @@ def expected_child_rows(
             if is_series(d)
             for start in Series.of(d).starts()
         ],
+        "metadata": [(d["id"], d["metadata"]) for d in documents],
     }
 
 

@@ -92,3 +92,23 @@ def test_a_deep_page_of_an_attendee_uses_the_attendee_index_like_page_one(
     assert driving[0]["Node Type"] in {"Index Scan", "Index Only Scan"}
     assert "Sort:" not in shape(first)
     assert rows_scanned(first) == rows_scanned(deep)
+
+
+def test_a_metadata_filter_is_an_index_lookup(container: Container) -> None:
+    for n in range(APPOINTMENTS):
+        start = START + n * HOUR_MS
+        metadata = {"ref": f"r{n}", "clinic": "north" if n % 100 == 0 else "south"}
+        container.app.schedule(
+            a_draft(start_time=start, end_time=start + HOUR_MS, metadata=metadata)
+        )
+    project_all(container)
+    with container.projections.view.datastore.cursor() as curs:
+        for statement in container.projections.view.tables.analyze_statements():
+            curs.execute(statement)
+
+    for wanted, found in (({"ref": "r7"}, 1), ({"clinic": "north"}, 4)):
+        plan = explain(container, ListQuery(limit=PAGE, metadata=wanted), after=None)
+
+        used = {n.get("Index Name") for n in walk(plan)}
+        assert "appointments_metadata_idx" in used, shape(plan)
+        assert plan["Actual Rows"] == found

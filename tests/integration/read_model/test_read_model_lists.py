@@ -81,6 +81,21 @@ def test_all_filters_together_find_the_document_they_describe(
         assert document["id"] in listed_ids(container, **filters_of(document))
 
 
+def test_each_metadata_value_selects_what_it_names(
+    container: Container, documents: list[Document]
+) -> None:
+    for clinic in ("north", "south", "east"):
+        query = ListQuery(metadata={"clinic": clinic})
+        expected = expected_ids(documents, query)
+        assert expected
+        assert listed_ids(container, metadata={"clinic": clinic}) == expected
+    one = {"clinic": "south", "n": "1"}
+    assert listed_ids(container, metadata=one) == expected_ids(
+        documents, ListQuery(metadata=one)
+    )
+    assert len(listed_ids(container, metadata=one)) == 1
+
+
 def test_filters_that_match_nothing_list_nothing(
     container: Container, documents: list[Document]
 ) -> None:
