@@ -18,6 +18,7 @@ from api.auth import admit
 from api.errors import ApiError, from_domain
 from api.request_log import ROUTE_STATE, STATE_KEY
 from application.access import Scope as AccessScope
+from application.acting import acting_as
 from application.errors import DatabaseUnavailable
 from infrastructure.bootstrap import Container
 
@@ -81,7 +82,8 @@ class AuthGuard:
             await from_domain(error).response()(scope, receive, send)
             return
         state[STATE_KEY] = key
-        await self.app(scope, receive, send)
+        with acting_as(key.name):  # every event this request records names it
+            await self.app(scope, receive, send)
 
     def routes(self, scope: Scope) -> RouteScopes:
         if self._routes is None:

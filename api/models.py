@@ -86,6 +86,14 @@ Scope = Annotated[
     ),
 ]
 
+ApiKeyName = Annotated[
+    str | None,
+    Field(
+        description="The name of the API key the change was made with; null "
+        "for changes made without one (the CLI) or before keys were recorded."
+    ),
+]
+
 
 class StrictModel(BaseModel):
     """Enum fields hold their plain string values, as the domain's documents do."""
@@ -266,6 +274,7 @@ class ChangeLogEntry(BaseModel):
     event: Literal["created", "updated", "status_changed", "attendee_changed"]
     changed_by: str
     changed_at: int
+    api_key: ApiKeyName
     reason: str | None = Field(
         description="The reason given with a status change; null for other events."
     )
@@ -297,6 +306,7 @@ class EventPublic(BaseModel):
     version: int
     occurred_at: int
     changed_by: str = Field(description="Who made the change (as in the change log).")
+    api_key: ApiKeyName
     reason: str | None = Field(
         description="The reason given with a status change; null for other events."
     )

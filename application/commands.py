@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
+from application.acting import acting_key
 from application.bookings import Booking, booking_of, rebooking
 from application.errors import (
     AppointmentNotFound,
@@ -76,6 +77,7 @@ class AppointmentCommands(EventStoreQueries):
                 draft=draft,
                 video_call=meeting.as_document() if meeting else None,
                 at=self.clock.now_ms(),
+                api_key=acting_key(),
             )
             try:
                 recordings = self._save_new_all(
@@ -237,7 +239,10 @@ class AppointmentCommands(EventStoreQueries):
         except AppointmentNotFound:
             occurrence = self._occurrence(appointment_id)
             detached = Appointment.detach(
-                occurrence=occurrence, changed_by=changed_by, at=self.clock.now_ms()
+                occurrence=occurrence,
+                changed_by=changed_by,
+                at=self.clock.now_ms(),
+                api_key=acting_key(),
             )
             return detached, 0
         return appointment, appointment.version

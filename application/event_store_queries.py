@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
+from application.acting import acting_key
 from application.errors import (
     AppointmentNotFound,
     VersionNotFound,
@@ -89,6 +90,7 @@ class EventStoreQueries(Application[str]):
                 appointment: Appointment = self.repository.get(appointment_id)
         except AggregateNotFoundError:
             raise AppointmentNotFound(appointment_id) from None
+        appointment.act_as(acting_key())  # its next changes are this request's
         return appointment
 
     def _occurrence(self, occurrence_id: str) -> Document:

@@ -36,6 +36,7 @@ def feed_item(
         "version": event.originator_version,
         "occurred_at": event.changed_at,
         "changed_by": event.changed_by,
+        "api_key": event.api_key,
         "reason": reason_of(event),
         "data": {"object": after, "changes": diff(before or {}, after)},
     }

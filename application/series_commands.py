@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.persistence import IntegrityError
 
+from application.acting import acting_key
 from application.bookings import booking_of
 from application.commands import MAX_LINK_ATTEMPTS, AppointmentCommands, CommandResult
 from application.errors import VersionMismatch, WriteContention, database_errors
@@ -117,7 +118,11 @@ class SeriesCommands(AppointmentCommands):
         meeting = self._book_meeting(new_id, draft)
         video_call = meeting.as_document() if meeting else None
         remainder = Appointment.schedule(
-            appointment_id=new_id, draft=draft, video_call=video_call, at=at
+            appointment_id=new_id,
+            draft=draft,
+            video_call=video_call,
+            at=at,
+            api_key=acting_key(),
         )
         return remainder, meeting
 

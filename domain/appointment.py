@@ -13,7 +13,6 @@ No ``from __future__ import annotations`` here: the event classes are built by
 import copy
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain import evolution
@@ -24,6 +23,7 @@ from domain.draft import AppointmentDraft
 from domain.errors import AppointmentCancelled, InvalidAppointment
 from domain.metadata import merged_metadata
 from domain.occurrences import is_series
+from domain.stamping import instant, stamp, without_api_key
 from domain.update_plan import plan_update
 from domain.validation import check_caller_id, check_planned_times
 from domain.values import Document, Status
@@ -37,14 +37,13 @@ MeetingBooker = Callable[[Document], Document]
 returns its ``video_call``; called only once every rule has passed."""
 
 
-def instant(at: int) -> datetime:
-    return datetime.fromtimestamp(at / 1000, tz=UTC)
-
-
 class Appointment(AttendeeCommands, StrAggregate):
     class Event(StrAggregate.Event):
         changed_by: str
         changed_at: int
+        api_key: str | None
+        """The name of the API key the change was made with (CONTRACT section
+        8); ``None`` for changes made without one and for older events."""
         kind: ClassVar[str] = ""
 
         def evolve(self, document: Document) -> Document:
@@ -55,7 +54,7 @@ class Appointment(AttendeeCommands, StrAggregate):
 
     class Created(Event, StrAggregate.Created):
         kind: ClassVar[str] = "created"
-        class_version: ClassVar[int] = 4
+        class_version: ClassVar[int] = 5
         # The fields of AppointmentDraft but created_by (which is changed_by),
         # written out because the metaclass reads them; then the video link.
         name: str
@@ -95,6 +94,8 @@ class Appointment(AttendeeCommands, StrAggregate):
             if state["detached_from"] is not None:
                 state["detached_from"] = evolution.upgraded(state["detached_from"])
 
+        upcast_v4_v5 = staticmethod(without_api_key)
+
         def evolve(self, document: Document) -> Document:
             return evolution.created(self)
 
@@ -103,7 +104,7 @@ class Appointment(AttendeeCommands, StrAggregate):
 
     class Updated(Event):
         kind: ClassVar[str] = "updated"
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
         fields: dict[str, Any]
         allow_overlap: bool
         """Whether the time this change books may overlap others' (section 9)."""
@@ -113,12 +114,14 @@ class Appointment(AttendeeCommands, StrAggregate):
             """Version 1 predates schedule conflicts: no change opted out."""
             state["allow_overlap"] = False
 
+        upcast_v2_v3 = staticmethod(without_api_key)
+
         def evolve(self, document: Document) -> Document:
             return evolution.updated(self, document)
 
     class StatusChanged(Event):
         kind: ClassVar[str] = "status_changed"
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
         status: str
         reason: str | None
 
@@ -127,12 +130,14 @@ class Appointment(AttendeeCommands, StrAggregate):
             """Version 1 had no reason; such changes were made without one."""
             state["reason"] = None
 
+        upcast_v2_v3 = staticmethod(without_api_key)
+
         def evolve(self, document: Document) -> Document:
             return evolution.status_changed(self, document)
 
     class AttendeeChanged(Event):
         kind: ClassVar[str] = "attendee_changed"
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
         attendee_id: str
         change: str  # "added", "removed" or "updated"
         fields: dict[str, Any]
@@ -142,6 +147,8 @@ class Appointment(AttendeeCommands, StrAggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 predates schedule conflicts: no addition opted out."""
             state["allow_overlap"] = False
+
+        upcast_v2_v3 = staticmethod(without_api_key)
 
         def evolve(self, document: Document) -> Document:
             return evolution.attendee_changed(self, document)
@@ -159,6 +166,7 @@ class Appointment(AttendeeCommands, StrAggregate):
         draft: AppointmentDraft,
         video_call: Document | None,
         at: int,
+        api_key: str | None = None,
     ) -> "Appointment":
         draft.validate()
         return cls._create_from(
@@ -167,10 +175,18 @@ class Appointment(AttendeeCommands, StrAggregate):
             video_call=video_call if draft.is_video_call else None,
             detached_from=None,
             at=at,
+            api_key=api_key,
         )
 
     @classmethod
-    def detach(cls, *, occurrence: Document, changed_by: str, at: int) -> "Appointment":
+    def detach(
+        cls,
+        *,
+        occurrence: Document,
+        changed_by: str,
+        at: int,
+        api_key: str | None = None,
+    ) -> "Appointment":
         """Give one occurrence of a series a history of its own, starting as it
         is now, so that it can change without changing the series."""
         check_caller_id("changed_by", changed_by)
@@ -180,6 +196,7 @@ class Appointment(AttendeeCommands, StrAggregate):
             video_call=occurrence["video_call"],
             detached_from=copy.deepcopy(occurrence),
             at=at,
+            api_key=api_key,
         )
 
     @classmethod
@@ -191,20 +208,28 @@ class Appointment(AttendeeCommands, StrAggregate):
         video_call: Document | None,
         detached_from: Document | None,
         at: int,
+        api_key: str | None,
     ) -> "Appointment":
         """The ``Created`` event carries every field of the draft."""
         fields = asdict(draft)
         fields["metadata"] = merged_metadata({}, fields["metadata"])
-        return cls._create(
+        appointment = cls._create(
             cls.Created,
             id=appointment_id,
             timestamp=instant(at),
             changed_by=fields.pop("created_by"),
             changed_at=at,
+            api_key=api_key,
             **fields,
             video_call=video_call,
             detached_from=detached_from,
         )
+        appointment.act_as(api_key)
+        return appointment
+
+    def act_as(self, api_key: str | None) -> None:
+        """Record the next changes as made with this API key."""
+        self._acting_key = api_key
 
     @property
     def status(self) -> Status:
@@ -317,7 +342,7 @@ class Appointment(AttendeeCommands, StrAggregate):
             raise AppointmentCancelled(self.id)
 
     def _stamp(self, changed_by: str, at: int) -> dict[str, Any]:
-        return {"changed_by": changed_by, "changed_at": at, "timestamp": instant(at)}
+        return stamp(changed_by, at, getattr(self, "_acting_key", None))
 
     def _differences(self, proposed: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in proposed.items() if self.document[k] != v}

@@ -45,6 +45,7 @@ def change_log_entry(
         "event": event.kind,
         "changed_by": event.changed_by,
         "changed_at": event.changed_at,
+        "api_key": event.api_key,
         "reason": reason_of(event),
         "changes": diff(before, after),
     }
