@@ -54,17 +54,19 @@ def document_ms(field: str) -> str:
 
 
 STORED = "FROM {appointments} a {joins} WHERE NOT a.is_series"
-VIRTUAL = (
-    "FROM {occurrences} o JOIN {appointments} a ON a.id = o.appointment_id {joins} "
-    "WHERE NOT EXISTS (SELECT 1 FROM {appointments} d "
-    "WHERE d.series_id = o.appointment_id AND d.original_start_time = o.start_time)"
-)
 VIRTUAL_ID = (
     "(COALESCE(a.document->'recurring'->>'occurrence_ids_from', a.id) "
     "|| '_' || o.start_time)"
 )
 """An occurrence's id (``domain.occurrences.occurrence_id_in``): a series that
 took over another's occurrences onward keeps their ids."""
+VIRTUAL = (
+    "FROM {occurrences} o JOIN {appointments} a ON a.id = o.appointment_id {joins} "
+    "WHERE NOT EXISTS (SELECT 1 FROM {appointments} d WHERE d.id = "
+    + VIRTUAL_ID
+    + ")"
+)
+"""A series' occurrences that have no history of their own (by id)."""
 
 
 def both_branches(stored: str, virtual: str, joins: str = "") -> str:
