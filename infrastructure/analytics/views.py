@@ -62,9 +62,7 @@ VIRTUAL_ID = (
 took over another's occurrences onward keeps their ids."""
 VIRTUAL = (
     "FROM {occurrences} o JOIN {appointments} a ON a.id = o.appointment_id {joins} "
-    "WHERE NOT EXISTS (SELECT 1 FROM {appointments} d WHERE d.id = "
-    + VIRTUAL_ID
-    + ")"
+    "WHERE NOT EXISTS (SELECT 1 FROM {appointments} d WHERE d.id = " + VIRTUAL_ID + ")"
 )
 """A series' occurrences that have no history of their own (by id)."""
 
