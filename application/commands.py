@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
 from application.bookings import Booking, booking_of, rebooking
+from application.contention import RetryBudget, WriterLocks
 from application.errors import (
     AppointmentNotFound,
     DatabaseUnavailable,
@@ -19,6 +20,7 @@ from application.errors import (
     database_errors,
 )
 from application.event_store_queries import EventStoreQueries
+from application.idempotency import KeyedResponse, Receipt
 from application.ports import (
     Clock,
     DuplicateVideoLink,
@@ -34,9 +36,10 @@ from application.video_sync import delete_quietly, follow_up
 from domain.appointment import Appointment
 from domain.draft import AppointmentDraft
 from domain.ids import new_appointment_id
+from domain.values import Document
 
-MAX_WRITE_ATTEMPTS = 10
 MAX_LINK_ATTEMPTS = 5
+WRITE_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,20 @@ class AppointmentCommands(EventStoreQueries):
         *,
         clock: Clock | None = None,
         video: VideoMeetings | None = None,
+        write_retry_seconds: float = WRITE_RETRY_SECONDS,
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.video: VideoMeetings = video or LocalVideoMeetings()
+        self.writers = WriterLocks()
+        self.write_retries = RetryBudget(write_retry_seconds)
 
     def schedule(
-        self, draft: AppointmentDraft, *, appointment_id: str | None = None
+        self,
+        draft: AppointmentDraft,
+        *,
+        appointment_id: str | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         draft.validate()
         if draft.is_series:
@@ -76,7 +86,10 @@ class AppointmentCommands(EventStoreQueries):
             )
             try:
                 recordings = self._save_new_all(
-                    [appointment], meeting, allow_overlap=draft.allow_overlap
+                    [appointment],
+                    meeting,
+                    allow_overlap=draft.allow_overlap,
+                    receipt=receipt,
                 )
             except DuplicateVideoLink:
                 continue
@@ -91,6 +104,7 @@ class AppointmentCommands(EventStoreQueries):
         changes: dict[str, Any],
         expected_version: int | None = None,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         return self._change(
             appointment_id,
@@ -103,6 +117,7 @@ class AppointmentCommands(EventStoreQueries):
             ),
             expected_version,
             allow_overlap=allow_overlap,
+            receipt=receipt,
         )
 
     def reschedule(
@@ -114,6 +129,7 @@ class AppointmentCommands(EventStoreQueries):
         changed_by: str,
         expected_version: int | None = None,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         return self._change(
             appointment_id,
@@ -128,6 +144,7 @@ class AppointmentCommands(EventStoreQueries):
             ),
             expected_version,
             allow_overlap=allow_overlap,
+            receipt=receipt,
         )
 
     def change_status(
@@ -138,6 +155,7 @@ class AppointmentCommands(EventStoreQueries):
         changed_by: str,
         reason: str | None = None,
         expected_version: int | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         return self._change(
             appointment_id,
@@ -149,6 +167,7 @@ class AppointmentCommands(EventStoreQueries):
                 reason=reason,
             ),
             expected_version,
+            receipt=receipt,
         )
 
     def change_attendee(
@@ -182,33 +201,60 @@ class AppointmentCommands(EventStoreQueries):
         expected_version: int | None,
         *,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            appointment, version = self._load_for_change(appointment_id, changed_by)
-            if expected_version is not None and version != expected_version:
-                raise VersionMismatch(appointment_id, expected_version, version)
-            before = appointment.document
-            pending = len(appointment.pending_events)
-            command(appointment)
-            if len(appointment.pending_events) == pending:
-                return CommandResult(dict(before), version, None)
-            bookings = rebooking(
-                None if version == 0 else before,
-                appointment.document,
-                allow_overlap=allow_overlap,
-            )
-            try:
-                recordings = self._save(appointment, bookings)
-            except IntegrityError:
-                if expected_version is not None:
+        """One writer of the appointment at a time in this process; another
+        process's writers may still win a version, then this one tries again."""
+        with self.writers.hold(appointment_id):
+            for _ in self.write_retries.attempts():
+                try:
+                    before, result = self._change_once(
+                        appointment_id,
+                        changed_by,
+                        command,
+                        expected_version,
+                        allow_overlap=allow_overlap,
+                        receipt=receipt,
+                    )
+                except IntegrityError:
+                    if expected_version is None:
+                        continue
                     current = self._load_for_change(appointment_id, changed_by)[1]
                     raise VersionMismatch(
                         appointment_id, expected_version, current
                     ) from None
-                continue
-            follow_up(self.video, before, appointment.document)
-            return self._result(appointment, recordings)
-        raise WriteContention(appointment_id, MAX_WRITE_ATTEMPTS)
+                if result.position is not None:
+                    follow_up(self.video, before, result.document)
+                return result
+        raise WriteContention(appointment_id, self.write_retries.seconds)
+
+    def _change_once(
+        self,
+        appointment_id: str,
+        changed_by: str,
+        command: Callable[[Appointment], None],
+        expected_version: int | None,
+        *,
+        allow_overlap: bool,
+        receipt: Receipt | None,
+    ) -> tuple[Document, CommandResult]:
+        """Load, change and save: the document before, and the result (with
+        no position when the command changed nothing)."""
+        appointment, version = self._load_for_change(appointment_id, changed_by)
+        if expected_version is not None and version != expected_version:
+            raise VersionMismatch(appointment_id, expected_version, version)
+        before = appointment.document
+        pending = len(appointment.pending_events)
+        command(appointment)
+        if len(appointment.pending_events) == pending:
+            return before, CommandResult(dict(before), version, None)
+        bookings = rebooking(
+            None if version == 0 else before,
+            appointment.document,
+            allow_overlap=allow_overlap,
+        )
+        recordings = self._save(appointment, bookings, receipt)
+        return before, self._result(appointment, recordings)
 
     def _load_for_change(
         self, appointment_id: str, changed_by: str
@@ -245,6 +291,7 @@ class AppointmentCommands(EventStoreQueries):
         meeting: VideoMeeting | None,
         *,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> Sequence[Recording[str]]:
         """Record a new appointment (first) and any others changed with it;
         never leave the new meeting orphaned on failure."""
@@ -257,6 +304,7 @@ class AppointmentCommands(EventStoreQueries):
                         booking_of(a.document, allow_overlap=allow_overlap)
                         for a in appointments
                     ],
+                    keyed_response=_answer(receipt, appointments[0]),
                 )
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
@@ -266,10 +314,17 @@ class AppointmentCommands(EventStoreQueries):
             raise
 
     def _save(
-        self, appointment: Appointment, bookings: list[Booking]
+        self,
+        appointment: Appointment,
+        bookings: list[Booking],
+        receipt: Receipt | None,
     ) -> Sequence[Recording[str]]:
         with database_errors():
-            return self.save(appointment, bookings=bookings)
+            return self.save(
+                appointment,
+                bookings=bookings,
+                keyed_response=_answer(receipt, appointment),
+            )
 
     @staticmethod
     def _result(
@@ -277,3 +332,11 @@ class AppointmentCommands(EventStoreQueries):
     ) -> CommandResult:
         position = recordings[-1].notification.id if recordings else None
         return CommandResult(dict(appointment.document), appointment.version, position)
+
+
+def _answer(receipt: Receipt | None, appointment: Appointment) -> KeyedResponse | None:
+    """The key's response, recorded with the events it answers (see ``Receipt``)."""
+    if receipt is None:
+        return None
+    state = AppointmentState(dict(appointment.document), appointment.version)
+    return receipt.for_state(state)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+
+from application.queries import AppointmentState
 
 KEY_LIFETIME_HOURS = 24
 
@@ -14,6 +17,27 @@ class StoredResponse:
     status: int
     body: Any
     headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class KeyedResponse:
+    """A key's response, to record with the events of the command it answers."""
+
+    key: str
+    response: StoredResponse
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """How a keyed request answers its command's success. The command records
+    that answer in the transaction that records its events, so a process
+    that dies after the commit cannot leave the key open to run twice."""
+
+    key: str
+    answer: Callable[[AppointmentState], StoredResponse]
+
+    def for_state(self, state: AppointmentState) -> KeyedResponse:
+        return KeyedResponse(self.key, self.answer(state))
 
 
 class ClaimOutcome(Enum):

@@ -12,8 +12,9 @@ from dataclasses import replace
 
 from eventsourcing.persistence import IntegrityError
 
-from application.commands import MAX_LINK_ATTEMPTS, AppointmentCommands, CommandResult
+from application.commands import AppointmentCommands, CommandResult
 from application.errors import VersionMismatch, WriteContention
+from application.idempotency import Receipt
 from application.ports import DuplicateVideoLink
 from application.recurrence import check_series, continuation, rule_until
 from domain.appointment import Appointment
@@ -34,31 +35,34 @@ class AppointmentsApplication(AppointmentCommands):
         changed_by: str,
         expected_version: int | None = None,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Move this occurrence and all that follow: the series ends before it
         and a new series, linked both ways, continues from its new time.
         ``expected_version`` is the series' version."""
         series_id, original = self._occurrence_of_series(occurrence_id)
-        for _ in range(MAX_LINK_ATTEMPTS):
-            series = self._load(series_id)
-            if expected_version is not None and series.version != expected_version:
-                raise VersionMismatch(series_id, expected_version, series.version)
-            draft = continuation(
-                series.document, original, start_time, end_time, changed_by
-            )
-            try:
-                return self._split(
-                    series, original, replace(draft, allow_overlap=allow_overlap)
+        with self.writers.hold(series_id):
+            for _ in self.write_retries.attempts():
+                series = self._load(series_id)
+                version = series.version
+                if expected_version is not None and version != expected_version:
+                    raise VersionMismatch(series_id, expected_version, version)
+                draft = continuation(
+                    series.document, original, start_time, end_time, changed_by
                 )
-            except (DuplicateVideoLink, IntegrityError):
-                continue
-        raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
+                draft = replace(draft, allow_overlap=allow_overlap)
+                try:
+                    return self._split(series, original, draft, receipt)
+                except (DuplicateVideoLink, IntegrityError):
+                    continue
+        raise WriteContention(series_id, self.write_retries.seconds)
 
     def _split(
         self,
         series: Appointment,
         original: int,
         draft: AppointmentDraft,
+        receipt: Receipt | None,
     ) -> CommandResult:
         draft.validate()
         check_series(draft.series_times())
@@ -77,7 +81,10 @@ class AppointmentsApplication(AppointmentCommands):
         )
         # The new series first: the recorder claims the link for the first stream.
         recordings = self._save_new_all(
-            [remainder, series], meeting, allow_overlap=draft.allow_overlap
+            [remainder, series],
+            meeting,
+            allow_overlap=draft.allow_overlap,
+            receipt=receipt,
         )
         return self._result(remainder, recordings)
 

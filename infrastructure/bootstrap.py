@@ -99,13 +99,14 @@ def bootstrap(
         statement_timeout=settings.database_statement_timeout,
     )
     app = AppointmentsApplication(
-        env, clock=clock, video=video or build_video(settings)
+        env,
+        clock=clock,
+        video=video or build_video(settings),
+        write_retry_seconds=settings.write_retry_budget,
     )
     backfill_occupancy(app)
-    idempotency = PostgresIdempotencyStore(
-        recorder_of(app).datastore,
-        table=app.name.lower() + "_idempotency_keys",
-    )
+    recorder = recorder_of(app)
+    idempotency = PostgresIdempotencyStore(recorder.datastore, recorder.idempotency)
     view = build_view(env)
     projections = ReadModelProjections(app=app, view=view, database_url=url)
     return Container(

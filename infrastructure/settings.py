@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     zoom_api_base_url: str = unprefixed("ZOOM_API_BASE_URL", "https://api.zoom.us/v2")
     zoom_oauth_url: str = unprefixed("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
     read_your_writes_timeout: float = Field(default=5.0, ge=0, le=60)
+    write_retry_budget: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

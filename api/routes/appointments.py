@@ -34,6 +34,7 @@ from api.models import (
     StatusName,
 )
 from api.routes.writes import to_draft, written
+from application.idempotency import Receipt
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
@@ -72,13 +73,12 @@ def create_appointment(
     container: ContainerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def run() -> JSONResponse:
-        result = container.app.schedule(to_draft(body))
-        location = f"/v1/appointments/{result.document['id']}"
-        return written(container, result, status=201, headers={"Location": location})
+    def run(receipt: Receipt | None) -> JSONResponse:
+        result = container.app.schedule(to_draft(body), receipt=receipt)
+        return written(container, result, responses.created)
 
     write = WriteContext(container, request, None, idempotency_key)
-    return run_at_most_once(write, body, run)
+    return run_at_most_once(write, body, run, responses.created)
 
 
 @router.get(
@@ -120,13 +120,14 @@ def _update(
     changed_by = changes.pop("updated_by")
     allow_overlap = changes.pop("allow_overlap", False)
 
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = write.container.app.update(
             appointment_id,
             changed_by=changed_by,
             changes=changes,
             expected_version=write.if_match,
             allow_overlap=allow_overlap,
+            receipt=receipt,
         )
         return written(write.container, result)
 
@@ -151,13 +152,14 @@ def update_appointment_by_post(
 def change_status(
     appointment_id: AppointmentId, body: StatusChange, write: IdempotentWrite
 ) -> JSONResponse:
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = write.container.app.change_status(
             appointment_id,
             status=body.status,
             changed_by=body.changed_by,
             reason=body.reason,
             expected_version=write.if_match,
+            receipt=receipt,
         )
         return written(write.container, result)
 
@@ -173,7 +175,7 @@ def reschedule(
     app = write.container.app
     move = app.split_series if body.scope == "this_and_following" else app.reschedule
 
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = move(
             appointment_id,
             start_time=body.start_time,
@@ -181,6 +183,7 @@ def reschedule(
             changed_by=body.changed_by,
             expected_version=write.if_match,
             allow_overlap=body.allow_overlap,
+            receipt=receipt,
         )
         return written(write.container, result)
 
