@@ -36,6 +36,7 @@ from api.models import (
 from api.routes.writes import to_draft, written
 from application.idempotency import Receipt
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
+from domain.ids import ANY_APPOINTMENT_ID
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 
@@ -92,7 +93,7 @@ def retrieve_appointment(
     appointment_id: AppointmentId,
     container: ContainerDep,
     version: Annotated[
-        int | None, Query(description="The appointment at this version.")
+        int | None, Query(ge=1, description="The appointment at this version.")
     ] = None,
     as_of: Annotated[
         int | None,
@@ -224,7 +225,12 @@ def list_appointments(
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
-        str | None, Query(description="The last id of the previous page.")
+        str | None,
+        Query(
+            pattern=ANY_APPOINTMENT_ID.pattern,
+            description="The last id of the previous page (an appointment's or "
+            "an occurrence's); one that names no appointment is refused.",
+        ),
     ] = None,
     host: str | None = None,
     attendee: str | None = None,
