@@ -20,7 +20,6 @@ NO_NUL = r"^[^\x00]*$"
 APPOINTMENT = "#/components/schemas/AppointmentPublic"
 LINKED_PARAMETERS = {
     "path.appointment_id": "$response.body#/id",
-    "path.attendee_id": "$response.body#/attendees/0/id",
     "path.change_log_id": "$response.body#/change_log",
     "query.starting_after": "$response.body#/id",
     "query.user": "$response.body#/host",
@@ -33,8 +32,9 @@ Document = dict[str, Any]
 def truthful_openapi(app: FastAPI) -> Document:
     """FastAPI's document without its 422 answers (this API never sends them),
     with the 400 every operation can answer (unknown query parameters), no
-    NUL in any text a request carries, and links from every answered
-    appointment to the operations that take its id (for stateful clients)."""
+    null parameters, no NUL in any text a request carries, and links from
+    every answered appointment to the operations that take its id (for
+    stateful clients)."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     document = get_openapi(
@@ -50,6 +50,7 @@ def truthful_openapi(app: FastAPI) -> Document:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in PYDANTIC_422_SCHEMAS:
         schemas.pop(name, None)
+    _parameters_never_null(document)
     _refuse_nul(document)
     _link_appointments(document)
     app.openapi_schema = document
@@ -59,6 +60,18 @@ def truthful_openapi(app: FastAPI) -> Document:
 def _operations(document: Document) -> Iterator[Document]:
     for path_item in document.get("paths", {}).values():
         yield from path_item.values()
+
+
+def _parameters_never_null(document: Document) -> None:
+    """A parameter left out is absent, never null: FastAPI's ``anyOf`` with
+    ``null`` for an optional one would invite sending the text "null"."""
+    for operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            variants = [v for v in schema.get("anyOf", []) if v != {"type": "null"}]
+            if len(variants) == 1 and len(schema["anyOf"]) == 2:
+                del schema["anyOf"]
+                schema.update(variants[0])
 
 
 def _refuse_nul(document: Document) -> None:
@@ -97,7 +110,7 @@ def _text_without_nul(
 
 def _link_appointments(document: Document) -> None:
     """OpenAPI links from each response that is an appointment to every
-    operation taking an appointment's id, attendee, change log or host."""
+    operation taking an appointment's id, change log or host."""
     targets = {
         operation["operationId"]: parameters
         for operation in _operations(document)
