@@ -9,9 +9,9 @@ an appointment that is internal). Two hooks handle those rules, and nothing
 else:
 
 - ``map_case`` sends whole numbers as integers (JSON Schema takes ``1.0`` for
-  an integer; the service's strict types do not), and mends generated creates
-  to keep the rules (so the stateful phase has appointments to follow links
-  from);
+  an integer; the service's strict types do not), and mends generated
+  creates, reschedules and updates to keep the rules (so that the stateful
+  phase has appointments to follow links from, and changes them);
 - ``filter_failure`` drops a "schema-valid request rejected" failure only when
   the service's ``400`` names one of ``BEYOND_THE_SCHEMA``.
 """
@@ -28,6 +28,11 @@ from schemathesis.core.failures import Failure
 HOUR_MS = 3_600_000
 LATEST_END_MS = 4_133_980_800_000  # 2101-01-01T00:00Z, excluded
 CREATE = ("POST", "/v1/appointments")
+RESCHEDULE = ("POST", "/v1/appointments/{appointment_id}/reschedule")
+UPDATES = {
+    ("POST", "/v1/appointments/{appointment_id}"),
+    ("PATCH", "/v1/appointments/{appointment_id}"),
+}
 SINGLE = {"is_recurring": False}
 SERIES = {"is_recurring": True, "rule": "FREQ=DAILY;COUNT=3", "timezone": "UTC"}
 
@@ -75,13 +80,18 @@ def filter_failure(
 
 @schemathesis.hook
 def map_case(context: HookContext, case: Case) -> Case:
-    """A positive body with integers as such; a create mended to keep the
-    rules that relate its values."""
+    """A positive body with integers as such; a create, reschedule or update
+    mended to keep the rules that relate its values."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return case
-    case.body = integers_as_such(case.body)
-    if (case.method, case.path) == CREATE and isinstance(case.body, dict):
-        case.body = bookable(case.body)
+    case.body = body = integers_as_such(case.body)
+    operation = (case.method, case.path)
+    if isinstance(body, dict) and operation == CREATE:
+        case.body = bookable(one_hour_long(body))
+    elif isinstance(body, dict) and operation == RESCHEDULE:
+        case.body = one_hour_long(body)
+    elif isinstance(body, dict) and operation in UPDATES:
+        case.body = actual_times_in_order(body)
     return case
 
 
@@ -95,12 +105,24 @@ def integers_as_such(value: Any) -> Any:
     return value
 
 
-def bookable(body: dict[str, Any]) -> dict[str, Any]:
+def one_hour_long(body: dict[str, Any]) -> dict[str, Any]:
     mended = dict(body)
     start = mended.get("start_time")
     if isinstance(start, int):
         mended["start_time"] = start = min(start, LATEST_END_MS - HOUR_MS)
         mended["end_time"] = start + HOUR_MS
+    return mended
+
+
+def actual_times_in_order(body: dict[str, Any]) -> dict[str, Any]:
+    start, end = body.get("actual_start_time"), body.get("actual_end_time")
+    if isinstance(start, int) and isinstance(end, int) and end < start:
+        body = {**body, "actual_start_time": end, "actual_end_time": start}
+    return body
+
+
+def bookable(body: dict[str, Any]) -> dict[str, Any]:
+    mended = dict(body)
     host = mended.get("host")
     attendees = [a for a in dict.fromkeys(mended.get("attendees") or []) if a != host]
     mended["attendees"] = attendees if mended.get("group") else attendees[:1]
