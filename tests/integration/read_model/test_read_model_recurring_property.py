@@ -76,6 +76,7 @@ def apply_exceptions(container: Container, series_id: str, scenario: Scenario) -
             start_time=original + hours * HOUR,
             end_time=original + hours * HOUR + HOUR,
             changed_by="tester",
+            allow_overlap=True,  # a move may land on a sibling occurrence
         )
         position = max(position, written.position or 0)
     for index in scenario.cancels:
