@@ -20,7 +20,7 @@ from application.errors import (
     database_errors,
 )
 from application.event_store_queries import EventStoreQueries
-from application.idempotency import KeyedResponse, Receipt
+from application.idempotency import Receipt, answer
 from application.ports import (
     Clock,
     DuplicateVideoLink,
@@ -304,7 +304,7 @@ class AppointmentCommands(EventStoreQueries):
                         booking_of(a.document, allow_overlap=allow_overlap)
                         for a in appointments
                     ],
-                    keyed_response=_answer(receipt, appointments[0]),
+                    keyed_response=answer(receipt, appointments[0]),
                 )
         except DuplicateVideoLink:
             raise  # the link is another appointment's: deleting it would break theirs
@@ -323,7 +323,7 @@ class AppointmentCommands(EventStoreQueries):
             return self.save(
                 appointment,
                 bookings=bookings,
-                keyed_response=_answer(receipt, appointment),
+                keyed_response=answer(receipt, appointment),
             )
 
     @staticmethod
@@ -332,11 +332,3 @@ class AppointmentCommands(EventStoreQueries):
     ) -> CommandResult:
         position = recordings[-1].notification.id if recordings else None
         return CommandResult(dict(appointment.document), appointment.version, position)
-
-
-def _answer(receipt: Receipt | None, appointment: Appointment) -> KeyedResponse | None:
-    """The key's response, recorded with the events it answers (see ``Receipt``)."""
-    if receipt is None:
-        return None
-    state = AppointmentState(dict(appointment.document), appointment.version)
-    return receipt.for_state(state)

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from application.queries import AppointmentState
+from domain.appointment import Appointment
 
 KEY_LIFETIME_HOURS = 24
 
@@ -36,8 +37,14 @@ class Receipt:
     key: str
     answer: Callable[[AppointmentState], StoredResponse]
 
-    def for_state(self, state: AppointmentState) -> KeyedResponse:
-        return KeyedResponse(self.key, self.answer(state))
+
+def answer(receipt: Receipt | None, appointment: Appointment) -> KeyedResponse | None:
+    """The key's response to ``appointment`` as changed and about to be
+    saved, to record with its events."""
+    if receipt is None:
+        return None
+    state = AppointmentState(dict(appointment.document), appointment.version)
+    return KeyedResponse(receipt.key, receipt.answer(state))
 
 
 class ClaimOutcome(Enum):
