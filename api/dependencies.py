@@ -12,7 +12,8 @@ from fastapi import Depends, Header, Request
 from api.errors import invalid, unknown_parameter
 from infrastructure.bootstrap import Container
 
-ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+IF_MATCH = re.compile(r'^(?:\*|W/"([0-9]{1,18})"|"([0-9]{1,18})"|([0-9]{1,18}))$')
+"""``*``, or a version as an ETag (``"3"``), a weak one (``W/"3"``) or bare."""
 
 
 def get_container(request: Request) -> Container:
@@ -27,17 +28,18 @@ def parse_if_match(
     if_match: Annotated[
         str | None,
         Header(
+            pattern=IF_MATCH.pattern,
             description='Apply the write only at this version: `"<version>"` '
-            "as in the ETag; `*` matches any.",
+            'as in the ETag (also `W/"<version>"` or the bare number); `*` '
+            "matches any.",
         ),
     ] = None,
 ) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    match = ETAG.fullmatch(if_match.strip())
+    match = IF_MATCH.fullmatch(if_match or "*")
     if match is None:
         raise invalid('If-Match must be an ETag such as "3".', "If-Match")
-    return int(match.group(1))
+    version = next((group for group in match.groups() if group), None)
+    return None if version is None else int(version)
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from api.request_log import log_unexpected, request_id_of
 from application.calendar_feeds import CalendarFeedNotFound
@@ -34,6 +35,9 @@ from domain.errors import (
 )
 
 RETRY_AFTER_SECONDS = "2"
+METHODS = frozenset(
+    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+)
 
 
 class ApiError(Exception):
@@ -244,9 +248,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return from_validation(error.errors()).response()
 
-    async def http_error(_: Request, error: Exception) -> JSONResponse:
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        return _from_http(error).response()
+        return _from_http(request, error).response()
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log_unexpected(request_id_of(request.scope), error)
@@ -262,11 +266,26 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-def _from_http(error: StarletteHTTPException) -> ApiError:
+def _from_http(request: Request, error: StarletteHTTPException) -> ApiError:
     if error.status_code == 404:
         return not_found("No such route.", None)
     if error.status_code == 405:
+        allowed = allowed_methods(request, error)
         return ApiError(
-            405, "invalid_request_error", "method_not_allowed", "Method not allowed."
+            405,
+            "invalid_request_error",
+            "method_not_allowed",
+            f"Method not allowed; this path allows {allowed}.",
+            headers={"Allow": allowed},
         )
     return invalid("The request body could not be parsed as JSON.", None)
+
+
+def allowed_methods(request: Request, error: StarletteHTTPException) -> str:
+    """Every method the OpenAPI document gives the request's path (RFC 9110
+    ``Allow``): the router's own 405 names only the first route it tried."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+    for template, operations in paths.items():
+        if compile_path(template)[0].match(request.url.path):
+            return ", ".join(sorted(m.upper() for m in operations if m in METHODS))
+    return (error.headers or {}).get("Allow", "")

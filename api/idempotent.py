@@ -1,4 +1,8 @@
-"""Running a POST at most once per ``Idempotency-Key`` (CONTRACT section 7)."""
+"""Running a POST at most once per ``Idempotency-Key`` (CONTRACT section 7).
+
+A command that records events records the key's response with them
+(``Receipt``); any other outcome (an error, a command that changed nothing)
+is stored once the route has answered."""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api import responses
 from api.dependencies import WriteContext
 from api.errors import MAPPED_ERRORS, ApiError, conflict, from_domain
 from application.idempotency import (
     ClaimOutcome,
     IdempotencyStore,
+    Receipt,
     StoredResponse,
 )
 
@@ -25,17 +31,24 @@ REPLAYED_HEADERS = ("ETag", "Location")
 
 
 def run_at_most_once(
-    write: WriteContext, body: BaseModel, run: Callable[[], JSONResponse]
+    write: WriteContext,
+    body: BaseModel,
+    run: Callable[[Receipt | None], JSONResponse],
+    render: responses.Render = responses.appointment,
 ) -> JSONResponse:
     """Run a write route's command at most once for its ``Idempotency-Key``
-    (every time, without one): a repeat gets the first response again."""
-    if write.idempotency_key is None:
-        return respond(run)
+    (every time, without one): a repeat gets the first response again.
+    ``run`` passes the receipt to its command; ``render`` is how it answers
+    the command's success."""
+    key = write.idempotency_key
+    if key is None:
+        return respond(lambda: run(None))
+    receipt = Receipt(key, lambda state: _stored(render(state)))
     sent = body.model_dump(mode="json", exclude_unset=True)
     request = write.request
     request_fingerprint = fingerprint(request.method, request.url.path, sent)
     return _run_claimed(
-        write.container.idempotency, write.idempotency_key, request_fingerprint, run
+        write.container.idempotency, key, request_fingerprint, lambda: run(receipt)
     )
 
 

@@ -29,6 +29,8 @@ from domain.values import (
 )
 
 CallerId = Annotated[str, Field(pattern=CALLER_ID.pattern, examples=["user_123"])]
+CallerIds = Annotated[list[CallerId], Field(json_schema_extra={"uniqueItems": True})]
+"""Ids listed at most once each."""
 EpochMs = Annotated[
     int,
     Field(
@@ -130,12 +132,12 @@ class AppointmentCreate(StrictModel):
     start_time: EpochMs
     end_time: EpochMs
     host: CallerId
-    attendees: list[CallerId]
+    attendees: CallerIds
     created_by: CallerId
     generated_from_type: GeneratedFromTypeName | None = None
     generated_from: CallerId | None = None
     appointment_type: CallerId | None = None
-    reference_patients: list[CallerId] | None = None
+    reference_patients: CallerIds | None = None
     interaction_type: InteractionTypeName = Field(
         default=InteractionType.VIDEO_CALL, validate_default=True
     )
@@ -153,8 +155,8 @@ class AppointmentUpdate(StrictModel):
     description: Description = Field(default=NOT_SENT)
     actual_start_time: EpochMs | None = None
     actual_end_time: EpochMs | None = None
-    attendees: list[CallerId] = Field(default=NOT_SENT)
-    reference_patients: list[CallerId] = Field(default=NOT_SENT)
+    attendees: CallerIds = Field(default=NOT_SENT)
+    reference_patients: CallerIds = Field(default=NOT_SENT)
     visit_note: VisitNote | None = None
     host: CallerId = Field(
         default=NOT_SENT, description="A new host; the id and video link stay."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -11,12 +12,20 @@ from application.queries import AppointmentState
 
 CONSISTENCY_HEADER = "Appointments-Read-Model"
 
+Render = Callable[[AppointmentState], JSONResponse]
+"""How a route answers a command's success."""
+
 
 def appointment(
     state: AppointmentState, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     all_headers = {"ETag": f'"{state.version}"', **(headers or {})}
     return JSONResponse(state.document, status_code=status, headers=all_headers)
+
+
+def created(state: AppointmentState) -> JSONResponse:
+    location = f"/v1/appointments/{state.document['id']}"
+    return appointment(state, status=201, headers={"Location": location})
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -45,12 +45,13 @@ class DatabaseUnavailable(ApplicationError):
 
 
 class WriteContention(ApplicationError):
-    """Concurrent writers kept winning; the command was retried and gave up."""
+    """Concurrent writers kept winning; the command was retried until its
+    time ran out."""
 
-    def __init__(self, appointment_id: str, attempts: int) -> None:
+    def __init__(self, appointment_id: str, seconds: float) -> None:
         super().__init__(
-            f"Appointment {appointment_id} changed {attempts} times while this "
-            "change was being applied; try again."
+            f"Appointment {appointment_id} kept changing for {seconds:g} s while "
+            "this change was being applied; try again."
         )
 
 

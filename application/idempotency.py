@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+
+from application.queries import AppointmentState
+from domain.appointment import Appointment
 
 KEY_LIFETIME_HOURS = 24
 
@@ -14,6 +18,33 @@ class StoredResponse:
     status: int
     body: Any
     headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class KeyedResponse:
+    """A key's response, to record with the events of the command it answers."""
+
+    key: str
+    response: StoredResponse
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """How a keyed request answers its command's success. The command records
+    that answer in the transaction that records its events, so a process
+    that dies after the commit cannot leave the key open to run twice."""
+
+    key: str
+    answer: Callable[[AppointmentState], StoredResponse]
+
+
+def answer(receipt: Receipt | None, appointment: Appointment) -> KeyedResponse | None:
+    """The key's response to ``appointment`` as changed and about to be
+    saved, to record with its events."""
+    if receipt is None:
+        return None
+    state = AppointmentState(dict(appointment.document), appointment.version)
+    return KeyedResponse(receipt.key, receipt.answer(state))
 
 
 class ClaimOutcome(Enum):

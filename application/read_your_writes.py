@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.commands import CommandResult
+from application.command_recording import CommandResult
 from application.queries import ReadModel
 
 

@@ -11,13 +11,16 @@ the occurrences of the earlier one.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from eventsourcing.persistence import IntegrityError
 
 from application.acting import acting_key
 from application.bookings import booking_of
-from application.commands import MAX_LINK_ATTEMPTS, AppointmentCommands, CommandResult
+from application.command_recording import CommandResult
+from application.commands import AppointmentCommands
 from application.errors import VersionMismatch, WriteContention, database_errors
+from application.idempotency import Receipt
 from application.ports import DuplicateVideoLink, Histories, VideoMeeting
 from application.recurrence import Series, check_series, continuation, rule_until
 from domain.appointment import Appointment
@@ -41,23 +44,24 @@ class SeriesCommands(AppointmentCommands):
         changed_by: str,
         expected_version: int | None = None,
         allow_overlap: bool = False,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Move this occurrence and all that follow: the series ends before it
         and a new series, linked both ways, continues from its new time.
         ``expected_version`` is the series' version."""
         series_id, original = self._occurrence_of_series(occurrence_id)
-        for _ in range(MAX_LINK_ATTEMPTS):
-            series = self._load_series(series_id, expected_version)
-            draft = continuation(
-                series.document, original, start_time, end_time, changed_by
-            )
-            try:
-                return self._split(
-                    series, original, replace(draft, allow_overlap=allow_overlap)
+        with self.writers.hold(series_id):
+            for _ in self.write_retries.attempts():
+                series = self._load_series(series_id, expected_version)
+                draft = continuation(
+                    series.document, original, start_time, end_time, changed_by
                 )
-            except (DuplicateVideoLink, IntegrityError):
-                continue
-        raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
+                draft = replace(draft, allow_overlap=allow_overlap)
+                try:
+                    return self._split(series, original, draft, receipt)
+                except (DuplicateVideoLink, IntegrityError):
+                    continue
+        raise WriteContention(series_id, self.write_retries.seconds)
 
     def end_series_from(
         self,
@@ -68,18 +72,28 @@ class SeriesCommands(AppointmentCommands):
         changed_by: str,
         reason: str | None = None,
         expected_version: int | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Give ``status`` (cancelled or no-show) to the series' occurrence at
         ``original`` and every later one; ``None``: to every occurrence that
         has not started yet, leaving those that have as they were. Answers
         with the part of the series that took the status."""
-        for _ in range(MAX_LINK_ATTEMPTS):
-            series = self._load_series(series_id, expected_version)
-            try:
-                return self._end_from(series, original, status, changed_by, reason)
-            except (DuplicateVideoLink, IntegrityError):
-                continue
-        raise WriteContention(series_id, MAX_LINK_ATTEMPTS)
+        ending = partial(
+            self._end_from,
+            original=original,
+            status=status,
+            changed_by=changed_by,
+            reason=reason,
+            receipt=receipt,
+        )
+        with self.writers.hold(series_id):
+            for _ in self.write_retries.attempts():
+                series = self._load_series(series_id, expected_version)
+                try:
+                    return ending(series)
+                except (DuplicateVideoLink, IntegrityError):
+                    continue
+        raise WriteContention(series_id, self.write_retries.seconds)
 
     # --- internals ---------------------------------------------------------------
 
@@ -90,14 +104,21 @@ class SeriesCommands(AppointmentCommands):
         return series
 
     def _split(
-        self, series: Appointment, original: int, draft: AppointmentDraft
+        self,
+        series: Appointment,
+        original: int,
+        draft: AppointmentDraft,
+        receipt: Receipt | None,
     ) -> CommandResult:
         remainder, meeting = self._take_over(
             series, original, draft, at=self.clock.now_ms()
         )
         # The new series first: the recorder claims the link for the first stream.
         recordings = self._save_new_all(
-            [remainder, series], meeting, allow_overlap=draft.allow_overlap
+            [remainder, series],
+            meeting,
+            allow_overlap=draft.allow_overlap,
+            receipt=receipt,
         )
         return self._result(remainder, recordings)
 
@@ -129,10 +150,12 @@ class SeriesCommands(AppointmentCommands):
     def _end_from(
         self,
         series: Appointment,
+        *,
         original: int | None,
         status: str,
         changed_by: str,
         reason: str | None,
+        receipt: Receipt | None,
     ) -> CommandResult:
         check_caller_id("changed_by", changed_by)
         ending = Ending(
@@ -161,7 +184,10 @@ class SeriesCommands(AppointmentCommands):
         ending.apply(holder)
         changed = list({a.id: a for a in [holder, series, *occurrences]}.values())
         recordings = self._save_all(
-            changed, meeting, [booking_of(a.document) for a in changed]
+            changed,
+            meeting,
+            [booking_of(a.document) for a in changed],
+            receipt=receipt,
         )
         for appointment in [holder, *occurrences]:
             self._follow_up(befores[appointment.id], appointment.document)

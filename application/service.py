@@ -8,8 +8,9 @@ or ending an occurrence and all that follow) in ``series_commands.py``.
 
 from __future__ import annotations
 
-from application.commands import CommandResult
+from application.command_recording import CommandResult
 from application.errors import AppointmentNotFound
+from application.idempotency import Receipt
 from application.series_commands import SeriesCommands
 from domain.change_rules import (
     ENDING_STATUSES,
@@ -34,6 +35,7 @@ class AppointmentsApplication(SeriesCommands):
         reason: str | None = None,
         expected_version: int | None = None,
         scope: str = THIS,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Change one appointment's status; ``this_and_following`` on an
         occurrence, or cancelling (or marking a no-show) a series itself, ends
@@ -41,7 +43,7 @@ class AppointmentsApplication(SeriesCommands):
         the series')."""
         if scope == THIS and status not in ENDING_STATUSES:
             return self._change_one_status(
-                appointment_id, status, changed_by, reason, expected_version
+                appointment_id, status, changed_by, reason, expected_version, receipt
             )
         document = self._document(appointment_id)
         check_scope(document, parse_status(status), scope)
@@ -52,7 +54,7 @@ class AppointmentsApplication(SeriesCommands):
             series_id, original = appointment_id, None
         else:
             return self._change_one_status(
-                appointment_id, status, changed_by, reason, expected_version
+                appointment_id, status, changed_by, reason, expected_version, receipt
             )
         return self.end_series_from(
             series_id,
@@ -61,6 +63,7 @@ class AppointmentsApplication(SeriesCommands):
             changed_by=changed_by,
             reason=reason,
             expected_version=expected_version,
+            receipt=receipt,
         )
 
     def _change_one_status(
@@ -70,6 +73,7 @@ class AppointmentsApplication(SeriesCommands):
         changed_by: str,
         reason: str | None,
         expected_version: int | None,
+        receipt: Receipt | None,
     ) -> CommandResult:
         return super().change_status(
             appointment_id,
@@ -77,6 +81,7 @@ class AppointmentsApplication(SeriesCommands):
             changed_by=changed_by,
             reason=reason,
             expected_version=expected_version,
+            receipt=receipt,
         )
 
     def _document(self, appointment_id: str) -> Document:

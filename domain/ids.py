@@ -17,6 +17,10 @@ CALLER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 OCCURRENCE_ID = re.compile(
     rf"^(?P<series>{APPOINTMENT_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}})_(?P<start>[0-9]{{1,15}})$"
 )
+ANY_APPOINTMENT_ID = re.compile(
+    rf"^{APPOINTMENT_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}(?:_[0-9]{{1,15}})?$"
+)
+"""What a list may hold: an appointment's (or series') id, or an occurrence's."""
 CHANGE_LOG_OF_OCCURRENCE = re.compile(
     rf"^{CHANGE_LOG_PREFIX}[0-9A-Za-z]{{{ID_BODY_LENGTH}}}_[0-9]{{1,15}}$"
 )

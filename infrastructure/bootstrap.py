@@ -158,14 +158,15 @@ def bootstrap(
     )
     env.update(cipher_env(settings))
     app = AppointmentsApplication(
-        env, clock=clock, video=video or build_video(settings)
+        env,
+        clock=clock,
+        video=video or build_video(settings),
+        write_retry_seconds=settings.write_retry_budget,
     )
     check_stored_events(app.recorder, cipher_for(settings.encryption_key))
     backfill_occupancy(app)
-    idempotency = PostgresIdempotencyStore(
-        recorder_of(app).datastore,
-        table=app.name.lower() + "_idempotency_keys",
-    )
+    recorder = recorder_of(app)
+    idempotency = PostgresIdempotencyStore(recorder.datastore, recorder.idempotency)
     view = build_view(env)
     install_analytics(view)
     projections = ReadModelProjections(app=app, view=view, database_url=url)

@@ -1,5 +1,6 @@
 """The event store's recorder, plus rows that must commit with the events:
-each new video link, and each event's link in the hash chain."""
+each new video link, each event's link in the hash chain, each appointment's
+occupied time, and the response of each command run for an Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from infrastructure.advisory_locks import (
 from infrastructure.audit.schema import HashChainSchema
 from infrastructure.fail_fast import unretried
 from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
+from infrastructure.idempotency import IdempotencyTable
 from infrastructure.occupancy import OccupancyTable
 
 logger = logging.getLogger(__name__)
@@ -88,6 +90,12 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         for name in self.occupancy.identifiers:
             self.check_identifier_length(name)
         self.sql_create_statements.extend(self.occupancy.create_statements())
+        self.idempotency = IdempotencyTable(
+            self.datastore.schema,
+            events_table_name.removesuffix("_events") + "_idempotency_keys",
+        )
+        self.check_identifier_length(self.idempotency.name)
+        self.sql_create_statements.append(self.idempotency.create_statement())
         self.group_commit = GroupCommit(
             record_group=self._insert_group,
             record_one=lambda pending: self._insert_alone(
@@ -202,7 +210,8 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
 
     def _write_rows(self, curs: Cursor[DictRow], saves: Sequence[PendingSave]) -> None:
         """The rows that commit with these saves' events, a statement for each
-        kind whatever the number of saves: new video links, then occupancy."""
+        kind whatever the number of saves: new video links, occupancy, then
+        the responses of keyed commands."""
         links = [
             (
                 meeting.meeting_id,
@@ -219,6 +228,13 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         bookings = [b for save in saves for b in save.kwargs.get("bookings", ())]
         if bookings:
             self.occupancy.write(curs, bookings)
+        kept = [
+            response
+            for save in saves
+            if (response := save.kwargs.get("keyed_response")) is not None
+        ]
+        if kept:
+            self.idempotency.complete(curs, kept)
 
     def with_history(self, appointment_ids: Sequence[str]) -> set[str]:
         """Those of the ids with a recorded first event (``application.ports.

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     previous_encryption_key: SecretStr | None = None
     webhook_allow_private: bool = False
     """Let webhooks go to ``http://`` URLs and private addresses (docs/webhooks.md)."""
+    write_retry_budget: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("database_url", "read_database_url")
     @classmethod

@@ -37,7 +37,9 @@ from api.models import (
 )
 from api.routes.writes import to_draft, written
 from application.access import Scope
+from application.idempotency import Receipt
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery
+from domain.ids import ANY_APPOINTMENT_ID
 
 router = APIRouter(
     prefix="/v1/appointments", tags=["appointments"], responses=AUTH_RESPONSES
@@ -81,13 +83,12 @@ def create_appointment(
     container: ContainerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def run() -> JSONResponse:
-        result = container.app.schedule(to_draft(body))
-        location = f"/v1/appointments/{result.document['id']}"
-        return written(container, result, status=201, headers={"Location": location})
+    def run(receipt: Receipt | None) -> JSONResponse:
+        result = container.app.schedule(to_draft(body), receipt=receipt)
+        return written(container, result, responses.created)
 
     write = WriteContext(container, request, None, idempotency_key)
-    return run_at_most_once(write, body, run)
+    return run_at_most_once(write, body, run, responses.created)
 
 
 @router.get(
@@ -104,7 +105,7 @@ def retrieve_appointment(
     container: ContainerDep,
     api_key: CurrentKey,
     version: Annotated[
-        int | None, Query(description="The appointment at this version.")
+        int | None, Query(ge=1, description="The appointment at this version.")
     ] = None,
     as_of: Annotated[
         int | None,
@@ -134,13 +135,14 @@ def _update(
     changed_by = changes.pop("updated_by")
     allow_overlap = changes.pop("allow_overlap", False)
 
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = write.container.app.update(
             appointment_id,
             changed_by=changed_by,
             changes=changes,
             expected_version=write.if_match,
             allow_overlap=allow_overlap,
+            receipt=receipt,
         )
         return written(write.container, result)
 
@@ -165,7 +167,7 @@ def update_appointment_by_post(
 def change_status(
     appointment_id: AppointmentId, body: StatusChange, write: IdempotentWrite
 ) -> JSONResponse:
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = write.container.app.change_status(
             appointment_id,
             status=body.status,
@@ -173,6 +175,7 @@ def change_status(
             reason=body.reason,
             expected_version=write.if_match,
             scope=body.scope,
+            receipt=receipt,
         )
         return written(write.container, result)
 
@@ -188,7 +191,7 @@ def reschedule(
     app = write.container.app
     move = app.split_series if body.scope == "this_and_following" else app.reschedule
 
-    def run() -> JSONResponse:
+    def run(receipt: Receipt | None) -> JSONResponse:
         result = move(
             appointment_id,
             start_time=body.start_time,
@@ -196,6 +199,7 @@ def reschedule(
             changed_by=body.changed_by,
             expected_version=write.if_match,
             allow_overlap=body.allow_overlap,
+            receipt=receipt,
         )
         return written(write.container, result)
 
@@ -241,7 +245,12 @@ def list_appointments(
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     starting_after: Annotated[
-        str | None, Query(description="The last id of the previous page.")
+        str | None,
+        Query(
+            pattern=ANY_APPOINTMENT_ID.pattern,
+            description="The last id of the previous page (an appointment's or "
+            "an occurrence's); one that names no appointment is refused.",
+        ),
     ] = None,
     host: str | None = None,
     attendee: str | None = None,

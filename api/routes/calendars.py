@@ -145,7 +145,8 @@ def create_calendar_feed(
         return JSONResponse(public, status_code=201)
 
     write = WriteContext(container, request, None, idempotency_key)
-    return run_at_most_once(write, body, run)
+    # No events to record the response with: it is kept once the route answers.
+    return run_at_most_once(write, body, lambda _receipt: run())
 
 
 def feed_url(container: Container, request: Request, user: str, token: str) -> str:

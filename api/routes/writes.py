@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 
 from api import responses
 from api.models import AppointmentCreate
-from application.commands import CommandResult
+from application.command_recording import CommandResult
 from application.read_your_writes import ReadYourWrites
 from domain.draft import AppointmentDraft
 from infrastructure.bootstrap import Container
@@ -22,15 +22,13 @@ def to_draft(body: AppointmentCreate) -> AppointmentDraft:
 def written(
     container: Container,
     result: CommandResult,
-    *,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
+    render: responses.Render = responses.appointment,
 ) -> JSONResponse:
     """The written appointment, once the read model shows it (see docs/api.md)."""
     read_your_writes = ReadYourWrites(
         container.read_model, container.settings.read_your_writes_timeout
     )
-    all_headers = dict(headers or {})
+    response = render(result)
     if read_your_writes.lagging(result):
-        all_headers[responses.CONSISTENCY_HEADER] = LAGGING
-    return responses.appointment(result, status=status, headers=all_headers)
+        response.headers[responses.CONSISTENCY_HEADER] = LAGGING
+    return response

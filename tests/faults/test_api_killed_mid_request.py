@@ -1,14 +1,20 @@
 """An API process killed with SIGKILL in the middle of a keyed create; the
 client retries with the same Idempotency-Key on a new process, which
 completes the create exactly once. The kill is placed, not hoped for: the
-test holds the lock the request needs, sees it waiting there, then kills."""
+test holds what the request needs next, sees it waiting there, then kills.
+
+Three places: before the events' transaction could lock the store; inside
+it, while it stores the key's response with the events; and after it
+committed, while the request waits for the read model (the API process runs
+no projections, so the wait lasts until the kill)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +81,8 @@ def events_table_locked(container: Container) -> Iterator[None]:
 
 @contextmanager
 def completion_gated(container: Container) -> Iterator[None]:
-    """The idempotency record's completion waits on a lock this test holds:
-    the events are stored, the response is not yet remembered."""
+    """Storing the key's response, in the events' transaction, waits on a
+    lock this test holds: nothing of the request is committed yet."""
     table = container.idempotency.table  # type: ignore[attr-defined]
     with psycopg.connect(container.database_url, autocommit=True) as conn:
         conn.execute(
@@ -102,7 +108,7 @@ def post_in_background(
     serve: Service, body: dict[str, Any], key: str
 ) -> threading.Thread:
     def post() -> None:
-        with serve.client() as client:
+        with serve.client(timeout=120) as client:
             send(client, "POST", "/v1/appointments", body, idempotency_key=key)
 
     thread = threading.Thread(target=post, daemon=True)
@@ -131,51 +137,60 @@ def retry_on_a_new_process(
     return reply, time.monotonic() - started
 
 
-KILL_POINTS: dict[str, tuple[Callable[[Container], Any], str]] = {
-    "before_the_commit": (events_table_locked, "LOCK TABLE"),
-    "after_the_commit": (completion_gated, "UPDATE"),
+def waits_in(statement: str) -> Callable[[Container, str], bool]:
+    return lambda container, host: waiting_on(container.database_url, "Lock", statement)
+
+
+def stored(container: Container, host: str) -> bool:
+    return appointments_of(container, host) == 1
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    hold: Callable[[Container], AbstractContextManager[None]]
+    """What the test holds that the request will wait for."""
+    reached: Callable[[Container, str], bool]
+    """Whether the request (creating for this host) waits there now."""
+    stored_at_kill: int
+    """Appointments the killed request left stored."""
+    settings: dict[str, str] = field(default_factory=dict)
+    """The killed API process's settings."""
+
+
+KILL_POINTS = {
+    "before_the_commit": KillPoint(events_table_locked, waits_in("LOCK TABLE"), 0),
+    "in_the_commit": KillPoint(completion_gated, waits_in("UPDATE"), 0),
+    "after_the_commit": KillPoint(
+        lambda container: nullcontext(),
+        stored,
+        1,
+        {"serve_projections": "false", "read_your_writes_timeout": "60"},
+    ),
 }
-"""Where the request is held when it is killed: the lock it waits for, and
-the statement it waits in."""
-
-AFTER_THE_COMMIT_DUPLICATES = pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the Idempotency-Key is completed in its own transaction "
-    "after the events commit; a process killed in between leaves a claim that "
-    "goes stale after 60 s and is then run again (a second appointment). "
-    "Needs the key recorded in the events' transaction (api/idempotent.py, "
-    "application/service.py).",
-)
 
 
-@pytest.mark.parametrize(
-    "window",
-    [
-        "before_the_commit",
-        pytest.param("after_the_commit", marks=AFTER_THE_COMMIT_DUPLICATES),
-    ],
-)
+@pytest.mark.parametrize("window", list(KILL_POINTS))
 def test_a_retry_after_the_process_died_completes_exactly_once(
     own_postgres: OwnPostgres, workdir: Path, services: list[Service], window: str
 ) -> None:
-    serve = Service("serve", own_postgres.url, workdir)
+    point = KILL_POINTS[window]
+    serve = Service("serve", own_postgres.url, workdir, **point.settings)
     services.append(serve.start())
     container = open_container(own_postgres.url)
     body, key = create_body(), f"kill-{window}"
     try:
-        gate, waiting_statement = KILL_POINTS[window]
-        with gate(container):
+        with point.hold(container):
             post_in_background(serve, body, key)
             wait_until(
-                lambda: waiting_on(own_postgres.url, "Lock", waiting_statement),
-                f"the request waits in {waiting_statement}",
+                lambda: point.reached(container, body["host"]),
+                f"the request is held {window.replace('_', ' ')}",
             )
             serve.kill()
         stored_before_retry = appointments_of(container, body["host"])
         reply, seconds = retry_on_a_new_process(
             own_postgres, workdir, services, body, key
         )
-        stored = appointments_of(container, body["host"])
+        stored_after = appointments_of(container, body["host"])
     finally:
         container.close()
 
@@ -183,8 +198,9 @@ def test_a_retry_after_the_process_died_completes_exactly_once(
         f"\nkilled {window.replace('_', ' ')}: "
         f"{stored_before_retry} stored at the kill; "
         f"the retry answered {reply.status if reply else None} after {seconds:.1f}s; "
-        f"{stored} appointment(s) stored"
+        f"{stored_after} appointment(s) stored"
     )
+    assert stored_before_retry == point.stored_at_kill
     assert reply is not None
     assert reply.status == 201
-    assert stored == 1
+    assert stored_after == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.commands import CommandResult
+from application.command_recording import CommandResult
 from application.queries import AppointmentState, ListQuery, Page
 from application.read_your_writes import ReadYourWrites
 

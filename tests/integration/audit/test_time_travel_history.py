@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from application.commands import CommandResult
+from application.command_recording import CommandResult
 from application.errors import AppointmentNotFound
 from application.queries import AppointmentState
 from application.service import AppointmentsApplication
