@@ -19,12 +19,12 @@ def strip_back(app: AppointmentsApplication, event: Appointment.Event) -> Stored
     current = app.mapper.to_stored_event(event)
     state = json.loads(current.state)
     if isinstance(event, Appointment.Created):  # also before metadata (v4)
-        assert state["class_version"] == 4
+        assert state["class_version"] == 5
         state["class_version"] = 2
         del state["metadata"]
     else:
-        state["class_version"] -= 1
-    del state["allow_overlap"]
+        state["class_version"] -= 2
+    del state["allow_overlap"], state["api_key"]  # and before keys (v5, v3)
     return StoredEvent(
         originator_id=current.originator_id,
         originator_version=current.originator_version,

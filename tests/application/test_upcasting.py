@@ -1,4 +1,4 @@
-"""A stored version-1 StatusChanged (no ``reason``) still loads after v2."""
+"""A stored version-1 StatusChanged (no ``reason``, no ``api_key``) still loads."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def store_a_version_1_status_change(
     (event,) = appointment.collect_events()
     current = app.mapper.to_stored_event(event)
     state = json.loads(current.state)
-    assert state.pop("class_version") == 2
-    del state["reason"]
+    assert state.pop("class_version") == 3
+    del state["reason"], state["api_key"]  # version 1 had neither
     version_1 = StoredEvent(
         originator_id=current.originator_id,
         originator_version=current.originator_version,
@@ -33,8 +33,8 @@ def store_a_version_1_status_change(
     app.recorder.insert_events([version_1])
 
 
-def test_status_changed_is_at_class_version_two() -> None:
-    assert Appointment.StatusChanged.class_version == 2
+def test_status_changed_is_at_class_version_three() -> None:
+    assert Appointment.StatusChanged.class_version == 3
 
 
 def test_a_version_1_status_change_loads_with_no_reason(

@@ -34,6 +34,7 @@ def test_created_shows_every_non_null_field_but_the_ids() -> None:
         "event": "created",
         "changed_by": "user_creator",
         "changed_at": CREATED_AT,
+        "api_key": None,
         "reason": None,
         "changes": expected,
     }
@@ -69,6 +70,7 @@ def test_updated_shows_each_changed_field() -> None:
         "event": "updated",
         "changed_by": "user_x",
         "changed_at": AT,
+        "api_key": None,
         "reason": None,
         "changes": {
             "name": {"from": "Annual Check-in", "to": "Renamed"},
@@ -104,6 +106,7 @@ def test_a_status_change_shows_only_the_status() -> None:
         "event": "status_changed",
         "changed_by": "user_x",
         "changed_at": AT,
+        "api_key": None,
         "reason": None,
         "changes": {"status": {"from": "scheduled", "to": "confirmed"}},
     }

@@ -66,6 +66,7 @@ def test_every_feed_item_field_of_the_contract_is_still_there() -> None:
         "version",
         "occurred_at",
         "changed_by",
+        "api_key",
         "reason",
         "data",
     ]
