@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier
 from application.bookings import booking_of
 from application.service import AppointmentsApplication
 from infrastructure.recorder import recorder_of
+from infrastructure.tables import create_table_once
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +28,13 @@ def backfill_occupancy(app: AppointmentsApplication) -> int:
     """Fill the table unless done before; the number of appointments filled."""
     recorder = recorder_of(app)
     schema = recorder.datastore.schema
-    marker = Identifier(schema, recorder.occupancy.table + "_migrations")
+    marker = create_table_once(
+        recorder.datastore,
+        recorder.occupancy.table + "_migrations",
+        "CREATE TABLE IF NOT EXISTS {t} (name text PRIMARY KEY, "
+        "applied_at timestamptz NOT NULL DEFAULT now())",
+    )
     with recorder.datastore.transaction(commit=True) as curs:
-        curs.execute(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, "
-                "applied_at timestamptz NOT NULL DEFAULT now())"
-            ).format(marker)
-        )
         curs.execute(
             SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
                 Identifier(schema, recorder.occupancy.table)
