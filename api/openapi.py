@@ -103,6 +103,9 @@ def _text_without_nul(
         schema
     ):
         schema["pattern"] = NO_NUL
+    names = schema.get("propertyNames")
+    if isinstance(names, dict) and "pattern" not in names:
+        names["pattern"] = NO_NUL  # an object's keys are text too (metadata)
     for key, value in schema.items():
         if key != "$ref":
             _text_without_nul(value, schemas, seen)

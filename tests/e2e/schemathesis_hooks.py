@@ -55,10 +55,15 @@ BEYOND_THE_SCHEMA: dict[str, str] = {
     "recurring.rule": r"'recurring.rule' ",
     "recurring.timezone": r"'recurring.timezone' must be an IANA time zone",
     "start_time": r"'start_time' must be the series' first occurrence",
-    "scope": r"The first occurrence starts the series",
+    "scope": r"The first occurrence starts the series|'scope': "
+    r"'this_and_following' only goes with",
+    # A webhook URL's scheme and address depend on the operator's setting
+    # (APPOINTMENTS_WEBHOOK_ALLOW_PRIVATE) and on DNS at the time: docs/webhooks.md.
+    "url": r"Invalid 'url': ",
     "as_of": r"Give at most one of 'version' and 'as_of'",
     "version": r"Appointment \S+ has versions 1 to \d+",
-    "starting_after": r"'starting_after' names no known appointment",
+    "starting_after": r"'starting_after' names no known appointment|"
+    r"'starting_after' names nothing known",
     "start_time_lt": r"'start_time_lt' must be after 'start_time_gte'|The window "
     r"may span at most 31 days",
 }

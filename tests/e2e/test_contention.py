@@ -17,7 +17,7 @@ HOUR = 3_600_000
 WRITERS = 32
 
 
-def an_appointment(base_url: str) -> str:
+def an_appointment(base_url: str, auth: dict[str, str]) -> str:
     body = {
         "name": "Contended",
         "description": "",
@@ -29,16 +29,18 @@ def an_appointment(base_url: str) -> str:
         "attendees": ["contended_patient"],
         "created_by": "contention",
     }
-    response = httpx.post(base_url + "/v1/appointments", json=body, timeout=30)
+    response = httpx.post(
+        base_url + "/v1/appointments", json=body, headers=auth, timeout=30
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
 def test_thirty_two_writers_on_one_appointment_are_all_applied(
-    start_server: Callable[[], str],
+    start_server: Callable[[], str], auth: dict[str, str]
 ) -> None:
     servers = [start_server(), start_server()]
-    appointment_id = an_appointment(servers[0])
+    appointment_id = an_appointment(servers[0], auth)
     targets = cycle(servers)
     jobs = [(next(targets), f"note {n}") for n in range(WRITERS)]
     barrier = threading.Barrier(WRITERS)
@@ -49,6 +51,7 @@ def test_thirty_two_writers_on_one_appointment_are_all_applied(
         return httpx.patch(
             f"{base_url}/v1/appointments/{appointment_id}",
             json={"visit_note": note, "updated_by": "contention"},
+            headers=auth,
             timeout=60,
         )
 
@@ -63,7 +66,9 @@ def test_thirty_two_writers_on_one_appointment_are_all_applied(
         f"({WRITERS / seconds:.1f} writes/s)"
     )
     assert statuses == {200: WRITERS}, [r.text for r in responses if r.is_error]
-    final = httpx.get(f"{servers[1]}/v1/appointments/{appointment_id}", timeout=10)
+    final = httpx.get(
+        f"{servers[1]}/v1/appointments/{appointment_id}", headers=auth, timeout=10
+    )
     assert version_of(final) == WRITERS + 1
     assert sorted(version_of(r) for r in responses) == list(range(2, WRITERS + 2))
     last = next(r for r in responses if version_of(r) == WRITERS + 1)
