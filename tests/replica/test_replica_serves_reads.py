@@ -59,14 +59,19 @@ def scans(url: str, schema: str, table: str) -> int:
     return 0 if row is None else int(row[0])
 
 
+def three_hosts_appointments(client: TestClient) -> list[str]:
+    """The ids of ``host_n``'s appointment with ``patient_n``, n = 0, 1, 2."""
+    return [
+        create(client, host=f"host_{n}", attendees=[f"patient_{n}"])["id"]
+        for n in range(3)
+    ]
+
+
 def test_retrieves_and_lists_scan_the_replicas_table_not_the_primarys(
     settings: Settings, schema: str, replicated: ReplicatedPostgres
 ) -> None:
     with serving(settings, schema, replicated) as (client, _):
-        ids = [
-            create(client, host=f"host_{n}", attendees=[f"patient_{n}"])["id"]
-            for n in range(3)
-        ]
+        ids = three_hosts_appointments(client)
     primary_before = scans(replicated.primary.url, schema, APPOINTMENTS)
     replica_before = scans(replicated.replica.url, schema, APPOINTMENTS)
 
@@ -87,10 +92,7 @@ def test_availability_and_feeds_scan_the_replicas_tables_not_the_primarys(
 ) -> None:
     """Availability reads the occupancy table, a feed the read model's."""
     with serving(settings, schema, replicated) as (client, container):
-        ids = [
-            create(client, host=f"host_{n}", attendees=[f"patient_{n}"])["id"]
-            for n in range(3)
-        ]
+        ids = three_hosts_appointments(client)
         occupancy = recorder_of(container.app).occupancy.table
     servers = (replicated.primary.url, replicated.replica.url)
     tables = (occupancy, APPOINTMENTS)
