@@ -215,7 +215,7 @@ class ReplicaReads:
         return read(self.primary)
 
     def _current(self) -> ServerReads | None:
-        """The replica's reader; ``None`` while it is unreachable. Once the
+        """The replica's reads; ``None`` while it is unreachable. Once the
         pause has passed, one caller probes it while the others go on."""
         due = self._replica is None and monotonic() >= self._retry_at
         if due and self._reconnecting.acquire(blocking=False):

@@ -21,14 +21,14 @@ from tests.replica.test_read_your_writes_on_replica import CHANGES, answered_at_
 
 DAY = 24 * HOUR
 WEEK = 7 * DAY
-MONTHLY_WINDOW = (START, START + 4 * WEEK)
+FOUR_WEEKS = (START, START + 4 * WEEK)
 WEEKLY = {"is_recurring": True, "rule": "FREQ=WEEKLY;COUNT=4", "timezone": "UTC"}
 
 
 def busy_times(client: TestClient, user: str) -> list[tuple[int, int]]:
     return [
         (entry["start_time"], entry["end_time"])
-        for entry in busy(client, user, *MONTHLY_WINDOW)
+        for entry in busy(client, user, *FOUR_WEEKS)
     ]
 
 
