@@ -12,7 +12,11 @@ sleeps on the runner's own commits (no query at all).
 
 When the replica cannot be reached, each read falls back to the primary's
 copy, the replica's pool is closed, and the replica is tried again (one probe,
-by one request) every ``retry_seconds``.
+by one request) every ``retry_seconds``. Writes answered meanwhile waited for
+the primary only, so reads return to the replica only once it shows the
+primary's position as read at the probe (writes answered during the probe also
+wait for the returning replica): within ``CATCH_UP_SECONDS``, or the replica
+is tried again later.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ CONNECTION = (
     "POSTGRES_USER",
     "POSTGRES_PASSWORD",
 )
+CATCH_UP_SECONDS = 1.0
+"""How long a returning replica may take to show the primary's position."""
 FIRST_LOOK_PAUSE = 0.001
 LONGEST_LOOK_PAUSE = 0.05
 """The replica's tracking row is read after 1, 2, 4, ... ms, at most every 50 ms."""
@@ -153,6 +159,10 @@ class ReplicaReads:
         self.retry_seconds = retry_seconds
         self._open_replica = open_replica
         self._replica: ServerReads | None = None
+        self._returning: ServerReads | None = None
+        """A replica reached again, not yet shown to have caught up."""
+        self._been_on_primary = False
+        """Whether reads (and so writes' waits) have gone to the primary."""
         self._retry_at = 0.0
         self._reconnecting = threading.Lock()
         self._current()
@@ -198,7 +208,15 @@ class ReplicaReads:
                 return poll_until(lambda: shows(replica.read_model, position), deadline)
             except DatabaseUnavailable as error:
                 self._lost(replica, error)
-        return primary.wait_for(position, max(deadline - monotonic(), 0.0))
+        if not primary.wait_for(position, max(deadline - monotonic(), 0.0)):
+            return False
+        returning = self._returning or self._replica
+        if returning is None:
+            return True
+        try:  # reads may be back on the replica before this answer leaves
+            return poll_until(lambda: shows(returning.read_model, position), deadline)
+        except DatabaseUnavailable:
+            return True  # and reads stay on the primary
 
     def close(self) -> None:
         replica, self._replica = self._replica, None
@@ -229,12 +247,35 @@ class ReplicaReads:
         if self._replica is not None or monotonic() < self._retry_at:
             return
         try:
-            self._replica = self._open_replica()
+            replica = self._open_replica()
         except DatabaseUnavailable as error:
+            self._been_on_primary = True
             self._retry_at = monotonic() + self.retry_seconds
             logger.warning("read replica unreachable: %s", error.message)
             return
+        if self._been_on_primary and not self._caught_up(replica):
+            replica.datastore.close()
+            self._retry_at = monotonic() + self.retry_seconds
+            logger.warning("read replica behind the primary; reading from the primary")
+            return
+        self._replica, self._returning = replica, None
         logger.info("reading from the replica")
+
+    def _caught_up(self, replica: ServerReads) -> bool:
+        """Whether ``replica`` shows, within ``CATCH_UP_SECONDS``, every write
+        answered while reads were on the primary: those answered before this
+        look are at or below the primary's position now; those answered after
+        it wait for ``replica`` themselves (``wait_for``)."""
+        self._returning = replica
+        try:
+            target = self.primary.read_model.view.position()
+            deadline = monotonic() + CATCH_UP_SECONDS
+            if poll_until(lambda: shows(replica.read_model, target), deadline):
+                return True
+        except DatabaseUnavailable as error:
+            logger.warning("read replica unreachable: %s", error.message)
+        self._returning = None
+        return False
 
     def _lost(self, replica: ServerReads, error: DatabaseUnavailable) -> None:
         if self._replica is not replica:
@@ -243,6 +284,7 @@ class ReplicaReads:
             if self._replica is not replica:
                 return
             self._replica = None
+            self._been_on_primary = True
             self._retry_at = monotonic() + self.retry_seconds
         logger.warning(
             "read replica failed (%s); reading from the primary", error.message

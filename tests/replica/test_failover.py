@@ -4,13 +4,24 @@ reads return to the replica once it answers again."""
 
 from __future__ import annotations
 
+import threading
 import time
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from infrastructure.bootstrap import bootstrap
-from infrastructure.read_model.replica import ON_PRIMARY, ON_REPLICA
+from application.errors import DatabaseUnavailable
+from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.database import eventsourcing_env
+from infrastructure.read_model.replica import (
+    ON_PRIMARY,
+    ON_REPLICA,
+    ReplicaReads,
+    ServerReads,
+    open_replica_reads,
+)
+from infrastructure.recorder import recorder_of
 from infrastructure.settings import Settings
 from tests.api.calendar_helpers import by_uid, parsed_feed
 from tests.api.conftest import HOUR, START, create
@@ -108,3 +119,55 @@ def test_a_replica_unreachable_at_start_up_leaves_reads_on_the_primary(
         assert container.read_model.get("appt_unknown") is None
     finally:
         container.close()
+
+
+def test_reads_return_to_the_replica_only_once_it_shows_what_the_primary_answered(
+    client: TestClient, container: Container, settings: Settings, schema: str
+) -> None:
+    """A write answered while reads were on the primary waited for the primary
+    only; the replica (paused here) must show it before reads go back to it."""
+    created = create(client)
+    replica_url = settings.read_database_url
+    assert replica_url is not None
+    assert container.replica is not None
+    reachable = threading.Event()
+
+    def open_replica() -> ServerReads:
+        if not reachable.is_set():
+            raise DatabaseUnavailable("unreachable, for the test")
+        env = eventsourcing_env(settings.database_url or "", schema=schema)
+        return open_replica_reads(
+            replica_url, env, 5, recorder_of(container.app).occupancy
+        )
+
+    reads = ReplicaReads(container.replica.primary, open_replica, retry_seconds=0.0)
+    try:
+        assert reads.serving == ON_PRIMARY
+        with psycopg.connect(replica_url, autocommit=True) as replica:
+            replica.execute("SELECT pg_wal_replay_pause()")
+            try:
+                renamed = container.app.update(
+                    created["id"], changed_by="u", changes={"name": "Renamed"}
+                )
+                assert renamed.position is not None
+                assert reads.wait_for(renamed.position, timeout=10)  # the primary
+                reachable.set()
+
+                read_while_paused = reads.get(created["id"])
+                stayed = reads.serving
+            finally:
+                replica.execute("SELECT pg_wal_replay_resume()")
+
+        assert read_while_paused is not None
+        assert read_while_paused.document["name"] == "Renamed"
+        assert stayed == ON_PRIMARY  # the paused replica could not catch up
+        deadline = time.monotonic() + RETURN_SECONDS
+        while reads.serving != ON_REPLICA:
+            assert time.monotonic() < deadline, "reads did not return to the replica"
+            reads.get(created["id"])
+            time.sleep(0.1)
+        returned = reads.get(created["id"])
+        assert returned is not None
+        assert returned.document["name"] == "Renamed"
+    finally:
+        reads.close()
