@@ -41,11 +41,13 @@ def create_app(
         container = make_container()
         if run_projections:
             container.start_projections()
+        container.start_serving()
         app.state.container = container
         try:
             with container_metrics(container):
                 yield
         finally:
+            await container.retrieve.aclose()
             container.close()
 
     app = FastAPIOffline(
