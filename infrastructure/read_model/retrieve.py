@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 from psycopg.sql import SQL, Composed
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolClosed
 
 from application.queries import RenderedAppointment
 from infrastructure.read_model.invalidation import CacheListener
@@ -49,7 +49,8 @@ def version_check(view: AppointmentsView) -> Composed:
 
 class AsyncPools:
     """One small asynchronous pool per database, opened on first use in the
-    running event loop (a new loop, as in tests, gets new pools)."""
+    running event loop (a new loop, as in tests, gets new pools). Once
+    closed, they stay closed for that loop, as a closed pool does."""
 
     def __init__(self, *, size: int, timeout: float, connect_timeout: int) -> None:
         self.size = size
@@ -57,11 +58,14 @@ class AsyncPools:
         self.connect_timeout = connect_timeout
         self._pools: dict[tuple[Any, ...], AsyncConnectionPool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     async def pool(self, view: AppointmentsView) -> AsyncConnectionPool:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._pools, self._loop = {}, loop
+            self._pools, self._loop, self._closed = {}, loop, False
+        if self._closed:
+            raise PoolClosed("the read model's asynchronous pools are closed")
         kwargs = connection_kwargs(view, self.connect_timeout)
         key = tuple(sorted(kwargs.items()))
         pool = self._pools.get(key)
@@ -78,6 +82,7 @@ class AsyncPools:
         return pool
 
     async def aclose(self) -> None:
+        self._loop, self._closed = asyncio.get_running_loop(), True
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             await pool.close()
