@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import ApiError
 from api.models import ErrorBody
 from api.request_log import STATE_KEY
-from application.access import UNDECIDED, ApiKey, Scope
+from application.access import ApiKey, Scope
 from infrastructure.bootstrap import Container
 
 BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9._~+/-]+=*)")
@@ -110,20 +110,16 @@ async def admit(
     container: Container, header: str | None, required: Sequence[Scope]
 ) -> ApiKey:
     """``authenticate`` without leaving the event loop when the key is cached
-    and the rate limit is decided by this process's lease (or off); in a
-    worker thread otherwise."""
+    and the rate limit admits it from this process's lease (no database work);
+    in a worker thread otherwise."""
     token = bearer_token(header)
-    cached = (
-        container.key_cache.cached(token) if SECRET_SHAPE.fullmatch(token) else None
-    )
-    if cached is not None:
-        check_scopes(cached, required)
-        limiter = container.rate_limiter
-        decided = None if limiter is None else limiter.admit_cached(cached.name)
-        if decided is None:
-            return cached
-        if decided != UNDECIDED:
-            raise rate_limited(decided)
+    if SECRET_SHAPE.fullmatch(token):
+        cached = container.key_cache.cached(token)
+        if cached is not None:
+            check_scopes(cached, required)
+            limiter = container.rate_limiter
+            if limiter is None or limiter.admit_locally(cached.name):
+                return cached
     return await run_in_threadpool(authenticate, container, token, required)
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Literal, Protocol
+from typing import Protocol
 
 from application.errors import ApplicationError
 
@@ -120,16 +120,12 @@ class ApiKeyStore(Protocol):
         ...
 
 
-UNDECIDED: Final = "undecided"
-"""``RateLimiter.admit_cached``: this process cannot tell without asking."""
-
-
 class RateLimiter(Protocol):
-    def admit(self, key_name: str) -> int | None:
-        """None when the request may go on, else seconds to wait."""
+    def admit_locally(self, key_name: str) -> bool:
+        """Whether the request may go on by what this process already holds
+        (no database work); False means: ask ``admit``."""
         ...
 
-    def admit_cached(self, key_name: str) -> int | Literal["undecided"] | None:
-        """``admit`` from what this process holds, without any I/O, or
-        ``UNDECIDED`` (then ``admit`` decides)."""
+    def admit(self, key_name: str) -> int | None:
+        """None when the request may go on, else seconds to wait."""
         ...
