@@ -135,7 +135,7 @@ class CachedRetrieve:
         if row is None:
             return None
         version, body, document = row
-        if cached is not None and (version == known or version < known):
+        if cached is not None and version <= known:
             return cached  # unchanged; or a replica behind this process's runner
         rendered = RenderedAppointment(
             version, body.encode() if body is not None else response_body(document)
