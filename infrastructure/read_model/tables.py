@@ -40,6 +40,7 @@ CREATE_TABLES: dict[str, str] = {
             series_id text COLLATE "C",
             original_start_time bigint,
             metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+            document_json text,
             CONSTRAINT {pkey} PRIMARY KEY (id))""",
     ATTENDEES: """
         CREATE TABLE IF NOT EXISTS {table} (
@@ -84,6 +85,7 @@ ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
         'series_id text COLLATE "C"',
         "original_start_time bigint",
         "metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb",
+        "document_json text",
     ),
     STATUS_HISTORY: ("reason text",),
 }
