@@ -1,28 +1,55 @@
-"""A rebuild's replay, one appointment at a time.
+"""A rebuild's replay, one appointment at a time, on two cores.
 
 Replaying the feed in order rewrites an appointment's rows once per event
 (its events land in different batches). Reading the store by appointment
 instead, every appointment is folded from all its events in memory and
 written once: the fresh tables receive one row set per appointment.
+
+This process reads the events in appointment order, in chunks of whole
+appointments (``StoredChunks``), and hands each chunk to a worker process
+(``chunk_folding.py``: decode, fold, rows as ``COPY`` text); then it copies
+each chunk's rows into the fresh tables, which have no index yet, in one
+transaction, chunk after chunk, in order. At most ``IN_FLIGHT_PER_WORKER``
+chunks per worker are out at a time, so memory stays bounded whatever the
+store's size, and a worker's exception is raised here. With no worker
+processes (``processes=0``, the default below ``PARALLEL_FROM`` events), this
+process folds the chunks itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, TypeVar
 
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import Tracking
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from domain.appointment import Appointment
 from infrastructure.read_model.catch_up import EventFeed
-from infrastructure.read_model.folding import evolve_states
+from infrastructure.read_model.chunk_folding import FoldedChunk, fold_chunk
+from infrastructure.read_model.copy_rows import copy_statements
+from infrastructure.read_model.decoding import StoredEventDecoder, StoredRow
 from infrastructure.read_model.view import AppointmentsView
 
-APPOINTMENTS_PER_BATCH = 1000
+CHUNK_EVENTS = 2_000
+"""Events read per query; a chunk holds whole appointments, so about as many."""
+PARALLEL_FROM = 20_000
+"""Below this many events, starting a worker process costs more than it saves."""
+WORKER_PROCESSES = 1
+"""Folding is about half of a rebuild's work; this process and PostgreSQL do
+the rest, so one worker keeps two cores busy."""
+IN_FLIGHT_PER_WORKER = 2
 
 Progress = Callable[[int, int], None]
-"""Told ``(events replayed, events to replay)`` after each batch."""
+"""Told ``(events replayed, events to replay)`` after each chunk."""
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def replay_by_appointment(
@@ -30,70 +57,136 @@ def replay_by_appointment(
     fresh: AppointmentsView,
     until: int,
     on_progress: Progress | None = None,
+    *,
+    processes: int | None = None,
 ) -> int:
     """Fold every appointment's events up to feed position ``until`` into the
-    fresh tables, and record ``until`` as their position."""
-    statements = ReplayStatements(feed)
-    total = statements.count(until)
-    done, after_id = 0, ""
-    while True:
-        ids = statements.appointment_ids(after_id, until)
-        if not ids:
-            break
-        events = statements.events_of(ids, until, feed)
-        with fresh.datastore.transaction(commit=True) as curs:
-            fresh.writer.save(curs, list(evolve_states({}, events).values()))
-        done, after_id = done + len(events), ids[-1]
-        if on_progress is not None:
-            on_progress(done, total)
+    fresh tables, and record ``until`` as their position. ``processes``:
+    worker processes that fold (``None``: chosen by the store's size)."""
+    chunks = StoredChunks(feed, until)
+    total = chunks.count()
+    if processes is None:
+        processes = WORKER_PROCESSES if total >= PARALLEL_FROM else 0
+    fold = partial(fold_chunk, StoredEventDecoder.like(feed.mapper))
+    copies = copy_statements(fresh.tables)
+    done = 0
+    with folding_executor(processes) as executor:
+        window = IN_FLIGHT_PER_WORKER * max(processes, 1)
+        for folded in bounded_map(executor, fold, chunks, window):
+            copy_into(fresh, copies, folded)
+            done += folded.events
+            if on_progress is not None:
+                on_progress(done, total)
     return fresh.apply([], Tracking(feed.name, until))
 
 
-class ReplayStatements:
-    """The store's events read by appointment, up to a feed position."""
+def copy_into(
+    fresh: AppointmentsView, copies: list[Composed], folded: FoldedChunk
+) -> None:
+    with fresh.datastore.transaction(commit=True) as curs:
+        for statement, text in zip(copies, folded.copy_texts, strict=True):
+            if text:
+                with curs.copy(statement) as copy:
+                    copy.write(text)
 
-    def __init__(self, feed: EventFeed) -> None:
+
+class StoredChunks:
+    """The store's events up to a feed position, ordered by appointment and
+    version, in chunks of whole appointments. Each chunk is read by its own
+    short query (keyset paging), so no transaction stays open: the events up
+    to the position are all committed and never change."""
+
+    def __init__(self, feed: EventFeed, until: int) -> None:
         recorder = feed.recorder
         table = Identifier(recorder.datastore.schema, recorder.events_table_name)
         self.datastore = recorder.datastore
+        self.until = until
         self.select_count = SQL(
-            "SELECT count(*) AS n FROM {t} WHERE notification_id <= %s"
+            "SELECT count(*) FROM {t} WHERE notification_id <= %s"
         ).format(t=table)
-        self.select_ids = SQL(
-            "SELECT DISTINCT originator_id FROM {t} "
-            "WHERE originator_id > %s AND notification_id <= %s "
-            "ORDER BY originator_id LIMIT %s"
-        ).format(t=table)
-        self.select_events: Composed = SQL(
+        self.select_page = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {t} "
-            "WHERE originator_id = ANY(%s::text[]) AND notification_id <= %s "
-            "ORDER BY originator_id, originator_version"
+            "WHERE (originator_id, originator_version) > (%s, %s) "
+            "AND notification_id <= %s "
+            "ORDER BY originator_id, originator_version LIMIT %s"
         ).format(t=table)
 
-    def count(self, until: int) -> int:
-        return int(self._fetch(self.select_count, (until,))[0]["n"])
+    def count(self) -> int:
+        return int(self._fetch(self.select_count, (self.until,))[0][0])
 
-    def appointment_ids(self, after_id: str, until: int) -> list[str]:
-        rows = self._fetch(self.select_ids, (after_id, until, APPOINTMENTS_PER_BATCH))
-        return [str(row["originator_id"]) for row in rows]
+    def __iter__(self) -> Iterator[list[StoredRow]]:
+        """Each page less the last appointment in it, which the next page
+        completes (an appointment longer than a page grows the chunk)."""
+        carried: list[StoredRow] = []
+        after: tuple[str, int] = ("", 0)
+        while True:
+            page = self.page(after)
+            rows = carried + page
+            if len(page) < CHUNK_EVENTS:
+                if rows:
+                    yield rows
+                return
+            after = (page[-1].originator_id, page[-1].originator_version)
+            cut = start_of_last_appointment(rows)
+            carried = rows[cut:]
+            if cut:
+                yield rows[:cut]
 
-    def events_of(
-        self, ids: list[str], until: int, feed: EventFeed
-    ) -> list[Appointment.Event]:
-        events: list[Appointment.Event] = []
-        for row in self._fetch(self.select_events, (ids, until)):
-            stored = StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            event = feed.mapper.to_domain_event(stored)
-            if isinstance(event, Appointment.Event):
-                events.append(event)
-        return events
+    def page(self, after: tuple[str, int]) -> list[StoredRow]:
+        rows = self._fetch(self.select_page, (*after, self.until, CHUNK_EVENTS))
+        return [StoredRow(row[0], row[1], row[2], row[3]) for row in rows]
 
     def _fetch(self, statement: Composed, params: tuple[Any, ...]) -> list[Any]:
-        with self.datastore.cursor() as curs:
-            curs.execute(statement, params)
-            return list(curs.fetchall())
+        with self.datastore.get_connection() as conn:
+            curs = conn.cursor(row_factory=tuple_row)
+            curs.execute(statement, params, binary=True)
+            return curs.fetchall()
+
+
+def start_of_last_appointment(rows: list[StoredRow]) -> int:
+    last = rows[-1].originator_id
+    index = len(rows) - 1
+    while index > 0 and rows[index - 1].originator_id == last:
+        index -= 1
+    return index
+
+
+def bounded_map(
+    executor: Executor, fn: Callable[[T], R], items: Iterable[T], window: int
+) -> Iterator[R]:
+    """``fn`` of each item, in order, with at most ``window`` submitted and
+    not yet taken; an exception of ``fn`` is raised here."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(executor.submit(fn, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@contextmanager
+def folding_executor(processes: int) -> Iterator[Executor]:
+    """Worker processes started fresh (``spawn``: this process has threads,
+    which a fork would copy mid-work), or this process for ``0``."""
+    executor: Executor = (
+        ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        if processes
+        else InThisProcess()
+    )
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class InThisProcess(Executor):
+    """Runs each call at once, in the caller's thread."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # delivered by ``result()``, as a pool does
+            future.set_exception(error)
+        return future

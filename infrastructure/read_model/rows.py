@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from application.queries import AppointmentState
 from application.recurrence import Series
 from domain.occurrences import is_occurrence, is_series
@@ -19,7 +21,7 @@ def appointment_row(state: AppointmentState) -> Row:
     return (
         document["id"],
         state.version,
-        json.dumps(document, ensure_ascii=False),
+        json_text(document),
         document["host"],
         document["status"],
         document["interaction_type"],
@@ -31,8 +33,17 @@ def appointment_row(state: AppointmentState) -> Row:
         document["created_at"],
         document["last_updated_at"],
         *series_columns(document),
-        json.dumps(document["metadata"], ensure_ascii=False),
+        json_text(document["metadata"]),
     )
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for a ``jsonb`` column: by ``orjson``, or by
+    ``json`` what ``orjson`` refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def series_columns(document: Document) -> Row:
