@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-database", action="store_true")
     p.add_argument("--encryption-key", help="APPOINTMENTS_ENCRYPTION_KEY")
     p.add_argument("--profile-to", type=Path, help="pyinstrument of the last round")
+    p.add_argument(
+        "--processes", type=int, help="the replay's worker processes (default: auto)"
+    )
     return p
 
 
@@ -72,6 +75,11 @@ def time_rounds(
                         bar,
                         batch_size=args.rebuild_batch,
                         profile_to=args.profile_to if last else None,
+                        **(
+                            {}
+                            if args.processes is None
+                            else {"processes": args.processes}
+                        ),
                     )
                 )
     finally:
