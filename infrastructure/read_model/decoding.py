@@ -16,7 +16,7 @@ one with each chunk.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from eventsourcing.persistence import (
@@ -35,13 +35,9 @@ TRANSCODED_MARK = b'"_type_"'
 """How the library's transcoder names a transcoded object's type."""
 
 
-class StoredRow(NamedTuple):
-    """An event as the store holds it (the columns a rebuild reads)."""
-
-    originator_id: str
-    originator_version: int
-    topic: str
-    state: bytes
+StoredRow = tuple[str, int, str, bytes]
+"""An event as the store holds it: originator id and version, topic, state
+(a plain tuple, cheap to send to a worker process)."""
 
 
 class StoredEventDecoder:
@@ -70,19 +66,20 @@ class StoredEventDecoder:
 
     def decode(self, row: StoredRow) -> Appointment.Event | None:
         """The appointment event of ``row``; ``None`` for another kind."""
-        event_class = resolve_topic(row.topic)
+        originator_id, originator_version, topic, stored = row
+        event_class = resolve_topic(topic)
         if not issubclass(event_class, Appointment.Event):
             return None
         try:
-            state = self.event_state(row.state)
+            state = self.event_state(stored)
         except Exception as error:  # the mapper's error, with the same facts
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic "
-                f"'{row.topic}', originator_id '{row.originator_id}' and "
-                f"originator_version {row.originator_version}: {error}"
+                f"'{topic}', originator_id '{originator_id}' and "
+                f"originator_version {originator_version}: {error}"
             ) from error
-        state["originator_id"] = row.originator_id
-        state["originator_version"] = row.originator_version
+        state["originator_id"] = originator_id
+        state["originator_version"] = originator_version
         upcast(event_class, state)
         event: Appointment.Event = object.__new__(event_class)
         object.__setattr__(event, "__dict__", state)

@@ -72,19 +72,19 @@ def replay_by_appointment(
     done = 0
     with folding_executor(processes) as executor:
         window = IN_FLIGHT_PER_WORKER * max(processes, 1)
-        for folded in bounded_map(executor, fold, chunks, window):
-            copy_into(fresh, copies, folded)
-            done += folded.events
+        for chunk in folded(executor, fold, chunks, window):
+            copy_into(fresh, copies, chunk)
+            done += chunk.events
             if on_progress is not None:
                 on_progress(done, total)
     return fresh.apply([], Tracking(feed.name, until))
 
 
 def copy_into(
-    fresh: AppointmentsView, copies: list[Composed], folded: FoldedChunk
+    fresh: AppointmentsView, copies: list[Composed], chunk: FoldedChunk
 ) -> None:
     with fresh.datastore.transaction(commit=True) as curs:
-        for statement, text in zip(copies, folded.copy_texts, strict=True):
+        for statement, text in zip(copies, chunk.copy_texts, strict=True):
             if text:
                 with curs.copy(statement) as copy:
                     copy.write(text)
@@ -126,15 +126,14 @@ class StoredChunks:
                 if rows:
                     yield rows
                 return
-            after = (page[-1].originator_id, page[-1].originator_version)
+            after = (page[-1][0], page[-1][1])
             cut = start_of_last_appointment(rows)
             carried = rows[cut:]
             if cut:
                 yield rows[:cut]
 
     def page(self, after: tuple[str, int]) -> list[StoredRow]:
-        rows = self._fetch(self.select_page, (*after, self.until, CHUNK_EVENTS))
-        return [StoredRow(row[0], row[1], row[2], row[3]) for row in rows]
+        return self._fetch(self.select_page, (*after, self.until, CHUNK_EVENTS))
 
     def _fetch(self, statement: Composed, params: tuple[Any, ...]) -> list[Any]:
         with self.datastore.get_connection() as conn:
@@ -144,23 +143,27 @@ class StoredChunks:
 
 
 def start_of_last_appointment(rows: list[StoredRow]) -> int:
-    last = rows[-1].originator_id
+    last = rows[-1][0]
     index = len(rows) - 1
-    while index > 0 and rows[index - 1].originator_id == last:
+    while index > 0 and rows[index - 1][0] == last:
         index -= 1
     return index
 
 
-def bounded_map(
-    executor: Executor, fn: Callable[[T], R], items: Iterable[T], window: int
+def folded(
+    executor: Executor, fold: Callable[[T], R], chunks: Iterable[T], window: int
 ) -> Iterator[R]:
-    """``fn`` of each item, in order, with at most ``window`` submitted and
-    not yet taken; an exception of ``fn`` is raised here."""
+    """``fold`` of each chunk: by the executor, with at most ``window`` chunks
+    submitted and not yet taken, or here while that many are; an exception
+    of ``fold`` is raised here. Results come as they are ready, not in order."""
     pending: deque[Future[R]] = deque()
-    for item in items:
-        pending.append(executor.submit(fn, item))
-        if len(pending) >= window:
+    for chunk in chunks:
+        while pending and pending[0].done():
             yield pending.popleft().result()
+        if len(pending) < window:
+            pending.append(executor.submit(fold, chunk))
+        else:
+            yield fold(chunk)
     while pending:
         yield pending.popleft().result()
 

@@ -54,7 +54,7 @@ def a_mapper(*, encrypted: bool, compressed: bool) -> Mapper[str]:
 
 
 def row_of(stored: StoredEvent) -> StoredRow:
-    return StoredRow(
+    return (
         str(stored.originator_id),
         stored.originator_version,
         stored.topic,
@@ -162,6 +162,6 @@ def test_a_state_that_does_not_decrypt_fails_as_in_the_mapper() -> None:
 def test_an_event_of_another_aggregate_is_left_out() -> None:
     mapper = a_mapper(encrypted=False, compressed=False)
     state = json.dumps({"timestamp": None}).encode()
-    row = StoredRow("other_1", 1, get_topic(Decimal), state)
+    row = ("other_1", 1, get_topic(Decimal), state)
 
     assert StoredEventDecoder.like(mapper).decode(row) is None
