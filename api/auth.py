@@ -110,12 +110,16 @@ async def admit(
     container: Container, header: str | None, required: Sequence[Scope]
 ) -> ApiKey:
     """``authenticate`` without leaving the event loop when the key is cached
-    and no rate limit is set; in a worker thread otherwise."""
+    and the rate limit admits it from this process's lease (no database work);
+    in a worker thread otherwise."""
     token = bearer_token(header)
-    if container.rate_limiter is None and SECRET_SHAPE.fullmatch(token):
+    if SECRET_SHAPE.fullmatch(token):
         cached = container.key_cache.cached(token)
         if cached is not None:
-            return check_scopes(cached, required)
+            check_scopes(cached, required)
+            limiter = container.rate_limiter
+            if limiter is None or limiter.admit_locally(cached.name):
+                return cached
     return await run_in_threadpool(authenticate, container, token, required)
 
 

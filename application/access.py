@@ -121,6 +121,11 @@ class ApiKeyStore(Protocol):
 
 
 class RateLimiter(Protocol):
+    def admit_locally(self, key_name: str) -> bool:
+        """Whether the request may go on by what this process already holds
+        (no database work); False means: ask ``admit``."""
+        ...
+
     def admit(self, key_name: str) -> int | None:
         """None when the request may go on, else seconds to wait."""
         ...

@@ -13,10 +13,7 @@ from typing import Protocol
 
 from application.recurrence import Series
 from domain.occurrences import is_occurrence, is_series, occurrence_id_in
-from domain.values import Document, Status
-
-INACTIVE = frozenset({Status.CANCELLED.value, Status.NO_SHOW.value})
-"""Statuses that free an appointment's time."""
+from domain.values import NOT_HELD, Document
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,8 @@ class Busy:
 
 
 class BusyTimes(Protocol):
-    """Where the occupied slots are kept (the event store's occupancy table)."""
+    """Where the occupied slots are read: the event store's occupancy table,
+    on the primary or a replica of it."""
 
     def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
         """The person's slots starting in the window, ordered by start time."""
@@ -69,7 +67,7 @@ def booking_of(document: Document, *, allow_overlap: bool = False) -> Booking:
     owner = document["id"]
     exclusive = not allow_overlap
     takes_over = is_occurrence(document)
-    if document["status"] in INACTIVE:
+    if document["status"] in NOT_HELD:
         return Booking(owner, (), exclusive, takes_over)
     people = [document["host"], *(a["id"] for a in document["attendees"])]
     return Booking(owner, tuple(_slots(document, people)), exclusive, takes_over)
@@ -96,7 +94,20 @@ def rebooking(
 ) -> list[Booking]:
     """The booking to record with a change, or none when the change leaves
     every slot as it was (``before`` is ``None`` for a new aggregate)."""
-    booking = booking_of(after, allow_overlap=allow_overlap)
-    if before is not None and booking_of(before).slots == booking.slots:
+    if before is not None and _occupying(before) == _occupying(after):
         return []
-    return [booking]
+    return [booking_of(after, allow_overlap=allow_overlap)]
+
+
+def _occupying(document: Document) -> tuple[object, ...]:
+    """Everything a document's slots are made of (``booking_of``): documents
+    equal in these occupy the same slots, with no series expanded to tell."""
+    return (
+        document["id"],
+        document["status"] in NOT_HELD,
+        document["host"],
+        tuple(attendee["id"] for attendee in document["attendees"]),
+        document["start_time"],
+        document["end_time"],
+        document["recurring"],
+    )

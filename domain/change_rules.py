@@ -17,6 +17,7 @@ from domain.validation import check_actual_times, check_reference_patients, chec
 from domain.values import (
     DESCRIPTION_MAX,
     NAME_MAX,
+    NOT_HELD,
     VISIT_NOTE_MAX,
     AttendanceStatus,
     Document,
@@ -109,7 +110,7 @@ def find_attendee(document: Document, attendee_id: str) -> Document:
 THIS = "this"
 THIS_AND_FOLLOWING = "this_and_following"
 SCOPES = (THIS, THIS_AND_FOLLOWING)
-ENDING_STATUSES = frozenset({Status.CANCELLED, Status.NO_SHOW})
+ENDING_STATUSES = NOT_HELD
 """The statuses that may apply to an occurrence and every later one."""
 
 

@@ -19,6 +19,12 @@ class Status(StrEnum):
     NO_SHOW = "no_show"
 
 
+NOT_HELD = frozenset({Status.CANCELLED, Status.NO_SHOW})
+"""The statuses of an appointment that did not take place: its time is free
+again, and they are the ones that may apply to an occurrence of a series and
+every later one."""
+
+
 class AttendanceStatus(StrEnum):
     GOING = "going"
     NOT_GOING = "not_going"

@@ -26,18 +26,21 @@ from infrastructure.embedded import start_embedded
 from infrastructure.encryption import check_stored_events, cipher_env, cipher_for
 from infrastructure.idempotency import PostgresIdempotencyStore
 from infrastructure.key_cache import KeyCache
+from infrastructure.occupancy import PostgresBusyTimes
 from infrastructure.occupancy_backfill import backfill_occupancy
 from infrastructure.rate_limit import PostgresLimitsStorage, PostgresRateLimiter
 from infrastructure.read_model import (
+    AppointmentsView,
     PostgresReadModel,
     ReadModelProjections,
     build_view,
 )
 from infrastructure.read_model.replica import (
-    ReplicaReadModel,
-    open_replica_reader,
+    ReplicaReads,
+    ServerReads,
+    open_replica_reads,
 )
-from infrastructure.recorder import recorder_of
+from infrastructure.recorder import AppointmentsRecorder, recorder_of
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.webhooks import DeliveryOptions, WebhookDelivery, build_webhooks
 from infrastructure.zoom import ZoomVideoMeetings
@@ -66,11 +69,12 @@ class Container:
 
     webhooks: Webhooks
     webhook_delivery: WebhookDelivery
-    replica: ReplicaReadModel | None = None
+    replica: ReplicaReads | None = None
     """Set when ``APPOINTMENTS_READ_DATABASE_URL`` names a read replica."""
 
     def read_database(self) -> str:
-        """Where retrieve and list read now (``/readyz`` shows it)."""
+        """Where retrieve, list, availability and calendar feeds read now
+        (``/readyz`` shows it)."""
         return "primary" if self.replica is None else self.replica.serving
 
     def start_projections(self) -> None:
@@ -121,17 +125,33 @@ def zoom_credentials(settings: Settings) -> ZoomCredentials:
     return ZoomCredentials(account_id, client_id, secret.get_secret_value())
 
 
+def primary_reads(
+    recorder: AppointmentsRecorder, view: AppointmentsView
+) -> ServerReads:
+    """The primary's: availability through the event store's pool, the rest
+    through the read model's."""
+    return ServerReads(
+        PostgresReadModel(view),
+        PostgresBusyTimes(recorder.datastore, recorder.occupancy),
+        PostgresCalendarSource(view.datastore),
+    )
+
+
 def build_replica(
-    settings: Settings, primary: PostgresReadModel, env: dict[str, str]
-) -> ReplicaReadModel | None:
+    settings: Settings,
+    primary: ServerReads,
+    env: dict[str, str],
+    recorder: AppointmentsRecorder,
+) -> ReplicaReads | None:
     """Reads from ``APPOINTMENTS_READ_DATABASE_URL``, when it is set (``env``:
     the event store's, whose schema, pool and timeouts the replica's pool shares)."""
     url = settings.read_database_url
     if not url:
         return None
     connect_timeout = settings.database_connect_timeout
-    return ReplicaReadModel(
-        primary, partial(open_replica_reader, url, env, connect_timeout)
+    return ReplicaReads(
+        primary,
+        partial(open_replica_reads, url, env, connect_timeout, recorder.occupancy),
     )
 
 
@@ -180,19 +200,19 @@ def bootstrap(
         allow_private=settings.webhook_allow_private
     )
     webhooks, webhook_delivery = build_webhooks(app, url, options)
-    primary_reads = PostgresReadModel(view)
-    replica = build_replica(settings, primary_reads, env)
+    primary = primary_reads(recorder, view)
+    replica = build_replica(settings, primary, env, recorder)
     return Container(
         settings=settings,
         database_url=url,
         env=env,
         app=app,
         idempotency=idempotency,
-        read_model=primary_reads if replica is None else replica,
+        read_model=primary.read_model if replica is None else replica,
         projections=projections,
-        busy_times=recorder_of(app),
+        busy_times=primary.busy_times if replica is None else replica,
         calendar_feeds=calendar_feeds,
-        calendar_source=PostgresCalendarSource(view.datastore),
+        calendar_source=primary.calendar if replica is None else replica,
         api_keys=api_keys,
         key_cache=KeyCache(api_keys, app.clock),
         rate_limiter=build_rate_limiter(app, settings),

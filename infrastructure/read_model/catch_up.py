@@ -52,10 +52,14 @@ def catch_up(
 ) -> int:
     """Apply every notification after ``position`` (up to ``until``), a batch
     at a time, until none is left or ``keep_going`` says stop; the position
-    reached."""
+    reached. A batch shorter than ``batch_size`` was all there was when it was
+    read: no second look (a runner is woken by the store's NOTIFY of anything
+    committed since)."""
     while keep_going():
         notifications = feed.after(position, batch_size, until)
         if not notifications:
             break
         position = apply_batch(notifications)
+        if len(notifications) < batch_size:
+            break
     return position

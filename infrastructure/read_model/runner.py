@@ -54,6 +54,10 @@ class RunnerTimings:
     """How often a standby tries to take the lead."""
     retry_delay: float = 1.0
     """Pause after a connection failure before trying again."""
+    confirm_every: float = 1.0
+    """How often a leader checks that its lock's session is still alive (a
+    batch never relies on it: the tracking row's lock keeps each event
+    applied once, whoever leads)."""
 
 
 def leader_key(schema: str, projection_name: str) -> str:
@@ -120,13 +124,14 @@ class ProjectionWorker:
             self._active.clear()
             self.lock.release()
 
-    def catch_up(self) -> int:
-        """Apply every recorded event not yet applied, a batch per transaction;
-        the position reached."""
+    def catch_up(self, position: int | None = None) -> int:
+        """Apply every recorded event not yet applied, a batch per transaction,
+        from ``position`` (by default the view's, read from its tracking
+        table); the position reached."""
         return catch_up(
             self.feed,
             self._apply_batch,
-            position=self.projection.view.position(),
+            position=self.projection.view.position() if position is None else position,
             batch_size=self.timings.batch_size,
             keep_going=lambda: not self._stopping.is_set(),
         )
@@ -153,10 +158,17 @@ class ProjectionWorker:
         try:
             channel = self.feed.recorder.channel_name
             with NewEventsSignal(self.database_url, channel) as signal:
+                # The position is read once; then each batch returns it. A
+                # rebuild's swap may move the view on meanwhile: the next
+                # batch's ``claim_position`` sees that and skips what is done.
+                position = self.catch_up()
+                confirmed = monotonic()
                 while not self._stopping.is_set():
-                    self.catch_up()
-                    self.lock.confirm()
+                    if monotonic() - confirmed >= self.timings.confirm_every:
+                        self.lock.confirm()
+                        confirmed = monotonic()
                     self._wait_for_new_events(signal)
+                    position = self.catch_up(position)
         finally:
             self.projection.view.projecting_here.clear()
             self._active.clear()

@@ -5,7 +5,7 @@ position reached. Readers use ``PostgresReadModel`` (``reader.py``)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -14,6 +14,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.errors import database_errors
+from application.queries import AppointmentState
 from application.service import AppointmentsApplication
 from domain.appointment import Appointment
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
@@ -127,33 +128,70 @@ class AppointmentsView(PostgresTrackingRecorder):
         events: Sequence[PositionedEvent],
         tracking: Tracking,
     ) -> int:
-        position = self.claim_position(curs, tracking.application_name)
+        batch = [p.event for p in events]
+        with curs.connection.pipeline():
+            # One round trip: lock the tracking row, then (in the same
+            # transaction, so after the lock) read the rows the batch changes.
+            claimed = self._start_claim(curs, tracking.application_name)
+            current = self.writer.load(claimed.connection.cursor(), with_history(batch))
+            position = self._claimed_position(claimed)
         if tracking.notification_id <= position:
             return position
         fresh = [p.event for p in events if p.position > position]
+        if len(fresh) < len(batch):  # another runner or a swap did part of it
+            current = self.writer.load(curs, with_history(fresh))
         # Pipelined: the rows' and the tracking's statements cost one round trip.
         with curs.connection.pipeline():
             if fresh:
-                self.save_events(curs, fresh)
+                self.save_events(curs, fresh, current)
             self._insert_tracking(curs, tracking)
         return tracking.notification_id
 
     def claim_position(self, curs: Cursor[DictRow], application_name: str) -> int:
         """Lock this view's tracking row until the transaction ends; its position."""
-        curs.execute(self.claim_position_statement, (application_name,))
-        row = curs.fetchone()
+        return self._claimed_position(self._start_claim(curs, application_name))
+
+    def _start_claim(
+        self, curs: Cursor[DictRow], application_name: str
+    ) -> Cursor[DictRow]:
+        claimed = curs.connection.cursor()
+        claimed.execute(self.claim_position_statement, (application_name,))
+        return claimed
+
+    @staticmethod
+    def _claimed_position(claimed: Cursor[DictRow]) -> int:
+        row = claimed.fetchone()
         if row is None:  # an upsert with RETURNING returns its row: never here
-            raise IntegrityError(f"No tracking row for {application_name}")
+            raise IntegrityError("No tracking row for the view")
         return int(row["notification_id"])
 
     def save_events(
-        self, curs: Cursor[DictRow], events: Sequence[Appointment.Event]
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[Appointment.Event],
+        current: Mapping[str, AppointmentState] | None = None,
     ) -> None:
-        current = self.writer.load(curs, {event.originator_id for event in events})
-        evolved = evolve_states(current, events)
-        self.writer.save(curs, list(evolved.values()))
+        """Write the states ``events`` lead to from ``current`` (the stored
+        rows they change; read here when not given)."""
+        if current is None:
+            current = self.writer.load(curs, with_history(events))
+        self.writer.save(curs, list(evolve_states(current, events).values()))
 
     def position(self) -> int:
         """The last notification id this view has processed (0 before any)."""
         with database_errors():
             return self.max_tracking_id(self.application_name) or 0
+
+
+def with_history(events: Sequence[Appointment.Event]) -> set[str]:
+    """The appointments whose first event here is not their first at all:
+    the rows to load. An appointment created in the batch has none yet (the
+    tracking row's lock keeps any event from being applied twice)."""
+    seen: set[str] = set()
+    ids: set[str] = set()
+    for event in events:
+        if event.originator_id not in seen:
+            seen.add(event.originator_id)
+            if event.originator_version > 1:
+                ids.add(event.originator_id)
+    return ids

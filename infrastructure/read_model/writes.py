@@ -154,6 +154,8 @@ class ViewWriter:
     def load(
         self, curs: Cursor[DictRow], appointment_ids: Collection[str]
     ) -> dict[str, AppointmentState]:
+        if not appointment_ids:
+            return {}
         curs.execute(self.select_states, (list(appointment_ids),))
         return {
             row["id"]: AppointmentState(row["document"], row["version"])

@@ -3,6 +3,7 @@ every API process shares one window."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from application.access import Scope
 from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.rate_limit import (
+    LEASE_SHARE,
+    PostgresLimitsStorage,
+    PostgresRateLimiter,
+)
 from infrastructure.settings import Settings, load_settings
 from tests.api.conftest import assert_error, bearer, new_key
 
@@ -92,3 +98,61 @@ def test_zero_turns_the_limit_off(database_url: str, schema: str) -> None:
 
     assert container.rate_limiter is None
     assert statuses == {200}
+
+
+class CountingStorage(PostgresLimitsStorage):
+    """The real storage, counting the claims that reach the database."""
+
+    claims = 0
+
+    def claim(self, key: str, expiry: int, amount: int) -> tuple[int, float]:
+        self.claims += 1
+        return super().claim(key, expiry, amount)
+
+
+@pytest.fixture
+def storage(container: Container) -> CountingStorage:
+    return CountingStorage(container.app.recorder.datastore, "test_rate_leases")  # type: ignore[attr-defined]
+
+
+def test_leases_never_admit_more_than_the_limit_across_processes(
+    storage: CountingStorage,
+) -> None:
+    limit = 1_000
+    processes = [PostgresRateLimiter(storage, limit) for _ in range(3)]
+
+    answers = [processes[i % 3].admit("busy") for i in range(limit + 200)]
+
+    admitted = answers.count(None)
+    assert admitted <= limit
+    # Unused leases are lost with the window: at most one a process.
+    assert admitted >= limit - 3 * (limit // LEASE_SHARE)
+    assert all(1 <= seconds <= 60 for seconds in answers if seconds is not None)
+    assert storage.claims < admitted / 2
+
+
+def test_a_busy_key_claims_ever_larger_leases_up_to_a_share_of_the_limit(
+    storage: CountingStorage,
+) -> None:
+    limiter = PostgresRateLimiter(storage, 6_000)
+    sizes = []
+    for _ in range(200):
+        before = storage.claims
+        assert limiter.admit("busy") is None
+        if storage.claims > before:
+            sizes.append(limiter._leases["busy"].size)
+
+    assert sizes[:7] == [1, 2, 4, 8, 16, 32, 60]
+    assert set(sizes[7:]) == {60}
+
+
+def test_a_lease_ends_with_its_window(storage: CountingStorage) -> None:
+    now = [time.time()]
+    limiter = PostgresRateLimiter(storage, 6_000, wall=lambda: now[0])
+    for _ in range(4):
+        limiter.admit("key")
+    assert limiter.admit_locally("key")
+
+    now[0] += 61  # the database's window (a minute) has ended
+
+    assert not limiter.admit_locally("key")

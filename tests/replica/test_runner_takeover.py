@@ -13,7 +13,7 @@ import pytest
 
 from infrastructure.read_model import AppointmentsProjection
 from infrastructure.read_model.runner import leader_key
-from tests.faults.harness import Reply, Service, create_body, send
+from tests.faults.harness import Reply, Service, create_admin_key, create_body, send
 from tests.replica.servers import ReplicatedPostgres
 
 pytestmark = pytest.mark.replica_processes
@@ -71,6 +71,7 @@ def test_a_standby_worker_takes_over_when_the_leader_is_killed(
     replicated: ReplicatedPostgres, workdir: Path, services: list[Service]
 ) -> None:
     primary = replicated.primary.url
+    create_admin_key(primary)
     leader = Service("worker", primary, workdir)
     standby = Service("worker", primary, workdir)
     api = Service(

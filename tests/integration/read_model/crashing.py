@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
+from application.queries import AppointmentState
 from domain.appointment import Appointment
 from infrastructure.bootstrap import bootstrap
 from infrastructure.read_model import (
@@ -32,9 +33,12 @@ class CrashingView(AppointmentsView):
     crash_on = 3
 
     def save_events(
-        self, curs: Cursor[DictRow], events: Sequence[Appointment.Event]
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[Appointment.Event],
+        current: Mapping[str, AppointmentState] | None = None,
     ) -> None:
-        super().save_events(curs, events)
+        super().save_events(curs, events, current)
         self.batches = getattr(self, "batches", 0) + 1
         if self.batches == self.crash_on:
             raise SimulatedCrash(f"crashed inside batch {self.batches}")
@@ -47,9 +51,12 @@ class HangingView(AppointmentsView):
     marker: Path
 
     def save_events(
-        self, curs: Cursor[DictRow], events: Sequence[Appointment.Event]
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[Appointment.Event],
+        current: Mapping[str, AppointmentState] | None = None,
     ) -> None:
-        super().save_events(curs, events)
+        super().save_events(curs, events, current)
         self.batches = getattr(self, "batches", 0) + 1
         if self.batches == 2:
             self.marker.write_text("inside batch 2")
