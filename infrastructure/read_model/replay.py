@@ -21,7 +21,12 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
@@ -68,12 +73,11 @@ def replay_by_appointment(
     if processes is None:
         processes = WORKER_PROCESSES if total >= PARALLEL_FROM else 0
     fold = partial(fold_chunk, StoredEventDecoder.like(feed.mapper))
-    copies = copy_statements(fresh.tables)
+    copy = partial(copy_into, fresh, copy_statements(fresh.tables))
     done = 0
     with folding_executor(processes) as executor:
         window = IN_FLIGHT_PER_WORKER * max(processes, 1)
-        for chunk in folded(executor, fold, chunks, window):
-            copy_into(fresh, copies, chunk)
+        for chunk in one_ahead(copy, folded(executor, fold, chunks, window)):
             done += chunk.events
             if on_progress is not None:
                 on_progress(done, total)
@@ -82,12 +86,32 @@ def replay_by_appointment(
 
 def copy_into(
     fresh: AppointmentsView, copies: list[Composed], chunk: FoldedChunk
-) -> None:
+) -> FoldedChunk:
+    """Copy the chunk's rows into the fresh tables, in one transaction.
+    Its commit does not wait for the disk: the replay's last commit, which
+    records the fresh tables' position, does, and makes every one before
+    it durable too (a crash before it leaves tables the next rebuild drops)."""
     with fresh.datastore.transaction(commit=True) as curs:
+        curs.execute("SET LOCAL synchronous_commit = off")
         for statement, text in zip(copies, chunk.copy_texts, strict=True):
             if text:
                 with curs.copy(statement) as copy:
                     copy.write(text)
+    return chunk
+
+
+def one_ahead(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``fn`` of each item, in order, in a thread of its own: while it runs
+    (``fn`` waits on the database), the next item is made here."""
+    with ThreadPoolExecutor(1, thread_name_prefix="rebuild") as thread:
+        running: Future[R] | None = None
+        for item in items:
+            following = thread.submit(fn, item)
+            if running is not None:
+                yield running.result()
+            running = following
+        if running is not None:
+            yield running.result()
 
 
 class StoredChunks:
@@ -118,19 +142,29 @@ class StoredChunks:
         """Each page less the last appointment in it, which the next page
         completes (an appointment longer than a page grows the chunk)."""
         carried: list[StoredRow] = []
-        after: tuple[str, int] = ("", 0)
-        while True:
-            page = self.page(after)
+        for page in self.pages():
             rows = carried + page
             if len(page) < CHUNK_EVENTS:
                 if rows:
                     yield rows
                 return
-            after = (page[-1][0], page[-1][1])
             cut = start_of_last_appointment(rows)
             carried = rows[cut:]
             if cut:
                 yield rows[:cut]
+
+    def pages(self) -> Iterator[list[StoredRow]]:
+        """Pages up to the last, a short one; each read in a thread of its
+        own while the one before is used."""
+        with ThreadPoolExecutor(1, thread_name_prefix="rebuild") as thread:
+            reading = thread.submit(self.page, ("", 0))
+            while True:
+                page = reading.result()
+                if len(page) == CHUNK_EVENTS:
+                    reading = thread.submit(self.page, (page[-1][0], page[-1][1]))
+                yield page
+                if len(page) < CHUNK_EVENTS:
+                    return
 
     def page(self, after: tuple[str, int]) -> list[StoredRow]:
         return self._fetch(self.select_page, (*after, self.until, CHUNK_EVENTS))
@@ -171,7 +205,9 @@ def folded(
 @contextmanager
 def folding_executor(processes: int) -> Iterator[Executor]:
     """Worker processes started fresh (``spawn``: this process has threads,
-    which a fork would copy mid-work), or this process for ``0``."""
+    which a fork would copy mid-work), or this process for ``0``. Workers
+    are not waited for at the end: all their results are in (or no longer
+    wanted), and they exit on their own."""
     executor: Executor = (
         ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
         if processes
@@ -180,7 +216,7 @@ def folding_executor(processes: int) -> Iterator[Executor]:
     try:
         yield executor
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 class InThisProcess(Executor):
