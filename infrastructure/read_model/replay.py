@@ -5,15 +5,16 @@ Replaying the feed in order rewrites an appointment's rows once per event
 instead, every appointment is folded from all its events in memory and
 written once: the fresh tables receive one row set per appointment.
 
-This process reads the events in appointment order, in chunks of whole
-appointments (``StoredChunks``), and hands each chunk to a worker process
-(``chunk_folding.py``: decode, fold, rows as ``COPY`` text); then it copies
-each chunk's rows into the fresh tables, which have no index yet, in one
-transaction, chunk after chunk, in order. At most ``IN_FLIGHT_PER_WORKER``
-chunks per worker are out at a time, so memory stays bounded whatever the
-store's size, and a worker's exception is raised here. With no worker
-processes (``processes=0``, the default below ``PARALLEL_FROM`` events), this
-process folds the chunks itself.
+The events are read in appointment order, in chunks of whole appointments
+(``StoredChunks``; each page is read in a thread while the one before is
+used). Each chunk is folded (``chunk_folding.py``: decode, fold, rows as
+``COPY`` text) by a worker process, or by this process while the worker has
+``IN_FLIGHT_PER_WORKER`` chunks to do; then its rows are copied into the
+fresh tables, which have no index yet, in one transaction, in a thread while
+the next chunk is folded. So memory stays bounded whatever the store's size,
+and an exception of the worker or of either thread is raised here. Below
+``PARALLEL_FROM`` events (or with ``processes=0``) this process folds every
+chunk.
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ from infrastructure.read_model.view import AppointmentsView
 
 CHUNK_EVENTS = 2_000
 """Events read per query; a chunk holds whole appointments, so about as many."""
-PARALLEL_FROM = 20_000
-"""Below this many events, starting a worker process costs more than it saves."""
+PARALLEL_FROM = 50_000
+"""Below this many events a worker process costs about what it saves: it
+takes half a second or more of CPU to start (a fresh interpreter imports
+this package and the main module). Measured on two cores: as fast as no
+worker at 100,000 events, 1.2 times faster at 500,000 (docs/performance.md)."""
 WORKER_PROCESSES = 1
-"""Folding is about half of a rebuild's work; this process and PostgreSQL do
-the rest, so one worker keeps two cores busy."""
+"""Folding is more than half of a rebuild's work; this process, its reading
+and copying threads and PostgreSQL do the rest: one worker fills two cores."""
 IN_FLIGHT_PER_WORKER = 2
 
 Progress = Callable[[int, int], None]
