@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import JSONResponse, Response
 
 from api.models import ErrorBody
-from application.queries import AppointmentState, RenderedAppointment
+from application.queries import AppointmentState, RenderedAppointment, RenderedPage
 
 CONSISTENCY_HEADER = "Appointments-Read-Model"
 
@@ -31,6 +31,17 @@ def stored_appointment(rendered: RenderedAppointment) -> Response:
         media_type=JSONResponse.media_type,
         headers={"ETag": f'"{rendered.version}"'},
     )
+
+
+def appointment_list(page: RenderedPage) -> Response:
+    """A list page spliced from the stored bodies: the bytes ``JSONResponse``
+    would render for ``{"object": "list", "data": [...], "has_more": ...}``."""
+    has_more = b"true" if page.has_more else b"false"
+    body = b'{"object":"list","data":[%b],"has_more":%b}' % (
+        b",".join(page.bodies),
+        has_more,
+    )
+    return Response(body, media_type=JSONResponse.media_type)
 
 
 def created(state: AppointmentState) -> JSONResponse:

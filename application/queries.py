@@ -45,6 +45,14 @@ class Page:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    """A list page of response bodies (JSON bytes in the API's field order)."""
+
+    bodies: list[bytes]
+    has_more: bool
+
+
 class UnknownCursor(Exception):
     """``starting_after`` names no appointment in the read model."""
 
@@ -64,6 +72,11 @@ class ReadModel(Protocol):
 
     def list(self, query: ListQuery) -> Page:
         """Ordered by (start_time, id), keyset-paginated; may raise UnknownCursor."""
+        ...
+
+    def list_rendered(self, query: ListQuery) -> RenderedPage:
+        """``list``'s page as the appointments' response bodies, spliced from
+        those the read model keeps (no document parsed or rendered again)."""
         ...
 
     def wait_for(self, position: int, timeout: float) -> bool:

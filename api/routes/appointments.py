@@ -273,7 +273,7 @@ def list_appointments(
     appointment_type: str | None = None,
     start_time_gte: int | None = None,
     start_time_lt: int | None = None,
-) -> JSONResponse:
+) -> Response:
     query = ListQuery(
         limit=limit,
         starting_after=starting_after,
@@ -289,6 +289,4 @@ def list_appointments(
         start_time_lt=start_time_lt,
         metadata=metadata_filter(request),
     )
-    page = container.read_model.list(query)
-    body = {"object": "list", "data": page.data, "has_more": page.has_more}
-    return JSONResponse(body)
+    return responses.appointment_list(container.read_model.list_rendered(query))

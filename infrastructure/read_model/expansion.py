@@ -8,13 +8,15 @@ again. Infinite series are never materialised: expansion stops at the window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from application.recurrence import Series
 from domain.occurrences import occurrence_document, occurrence_id_in
 from domain.values import Document
 from infrastructure.read_model.listing import Keyset
+from infrastructure.read_model.rendering import response_body
 
 
 @dataclass(frozen=True, order=True)
@@ -24,18 +26,31 @@ class ListEntry:
 
     start_time: int
     id: str
-    source: Document = field(compare=False)
+    source: Document | None = field(compare=False)
     expanded: bool = field(default=False, compare=False)
+    body: str | None = field(default=None, compare=False)
+    """The response body the projection stored for a row, when read."""
 
     def document(self) -> Document:
+        if self.source is None:
+            raise ValueError(f"The list read no document for {self.id}")
         if self.expanded:
             return occurrence_document(self.source, self.start_time)
         return self.source
 
+    def rendered(self) -> bytes:
+        """The entry's response body: stored, or rendered here."""
+        if self.body is not None and not self.expanded:
+            return self.body.encode()
+        return response_body(self.document())
 
-def stored_entries(documents: Iterable[Document]) -> list[ListEntry]:
-    """The rows a list read, as entries."""
-    return [ListEntry(d["start_time"], d["id"], d) for d in documents]
+
+def stored_entries(rows: Iterable[Mapping[str, Any]]) -> list[ListEntry]:
+    """The rows a list read (``listing.list_statement``'s columns), as entries."""
+    return [
+        ListEntry(row["start_time"], row["id"], row["document"], body=row["body"])
+        for row in rows
+    ]
 
 
 def occurrence_entries(
@@ -70,7 +85,9 @@ def occurrences_of(
         yield ListEntry(start, identifier, series, expanded=True)
 
 
-def first_page(entries: Iterable[ListEntry], limit: int) -> tuple[list[Document], bool]:
+def first_page(
+    entries: Iterable[ListEntry], limit: int
+) -> tuple[list[ListEntry], bool]:
     """The first ``limit`` entries in list order, and whether more follow."""
     ordered = sorted(entries)
-    return [entry.document() for entry in ordered[:limit]], len(ordered) > limit
+    return ordered[:limit], len(ordered) > limit

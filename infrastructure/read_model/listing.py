@@ -67,13 +67,26 @@ class Scan:
         self.params.extend(values)
 
 
+PAGE_DOCUMENTS = SQL("a.document, NULL::text AS body")
+PAGE_BODIES = SQL(
+    "CASE WHEN a.document_json IS NULL THEN a.document END AS document, "
+    "a.document_json AS body"
+)
+"""A page's rows as documents (``jsonb``, parsed), or as the response bodies
+the projection stored (the document only for a row stored before them)."""
+
+
 def list_statement(
-    tables: ViewTables, query: ListQuery, after: Keyset | None
+    tables: ViewTables,
+    query: ListQuery,
+    after: Keyset | None,
+    columns: Composable = PAGE_DOCUMENTS,
 ) -> tuple[Composed, list[Any]]:
     """Rows in list order: with a ``start_time_lt`` bound, every row but the
     series (their occurrences are expanded apart); without one, every row but
     the occurrences that have a history of their own (their series stands for
-    them)."""
+    them). Each row: ``columns`` (``PAGE_DOCUMENTS`` or ``PAGE_BODIES``),
+    its start time and id, and ``series`` false."""
     scan = driving_scan(tables, query)
     if query.start_time_lt is not None:
         scan.where("NOT a.is_series")
@@ -93,9 +106,10 @@ def list_statement(
             id=scan.id,
         )
     statement = SQL(
-        "SELECT a.document, false AS series "
+        "SELECT {columns}, a.start_time, a.id, false AS series "
         "FROM {source}{where} ORDER BY {time}, {id} LIMIT %s"
     ).format(
+        columns=columns,
         source=scan.source,
         where=where_clause(scan.conditions),
         time=scan.time,
@@ -181,9 +195,10 @@ def series_statement(
                 child=child,
                 column=Identifier(column),
             )
-    statement = SQL("SELECT a.document, true AS series FROM {source}{where}").format(
-        source=scan.source, where=where_clause(scan.conditions)
-    )
+    statement = SQL(
+        "SELECT a.document, NULL::text AS body, a.start_time, a.id, true AS series "
+        "FROM {source}{where}"
+    ).format(source=scan.source, where=where_clause(scan.conditions))
     return statement, scan.params
 
 
@@ -200,10 +215,13 @@ def detached_statement(tables: ViewTables) -> Composed:
 
 
 def windowed_statement(
-    tables: ViewTables, query: ListQuery, after: Keyset | None
+    tables: ViewTables,
+    query: ListQuery,
+    after: Keyset | None,
+    columns: Composable = PAGE_DOCUMENTS,
 ) -> tuple[Composed, list[Any]]:
     """A window's page of rows and its candidate series, in one round trip."""
-    page, page_params = list_statement(tables, query, after)
+    page, page_params = list_statement(tables, query, after, columns)
     series, series_params = series_statement(tables, query)
     statement = SQL("({page}) UNION ALL ({series})").format(page=page, series=series)
     return statement, [*page_params, *series_params]

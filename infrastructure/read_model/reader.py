@@ -8,10 +8,16 @@ from time import monotonic, sleep
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composable
 
 from application.errors import database_errors
-from application.queries import AppointmentState, ListQuery, Page, UnknownCursor
+from application.queries import (
+    AppointmentState,
+    ListQuery,
+    Page,
+    RenderedPage,
+    UnknownCursor,
+)
 from application.recurrence import find_occurrence
 from domain.occurrences import occurrence_ids_from
 from domain.values import Document
@@ -23,6 +29,8 @@ from infrastructure.read_model.expansion import (
 )
 from infrastructure.read_model.field_order import ordered_document
 from infrastructure.read_model.listing import (
+    PAGE_BODIES,
+    PAGE_DOCUMENTS,
     Keyset,
     detached_statement,
     list_statement,
@@ -62,24 +70,35 @@ class PostgresReadModel:
                 return None if occurrence is None else AppointmentState(occurrence, 0)
         return AppointmentState(ordered_document(row["document"]), row["version"])
 
-    def list(self, query: ListQuery) -> Page:
+    # Above ``list``: below it, ``list[...]`` in a signature names the method.
+    def _page(
+        self, query: ListQuery, columns: Composable
+    ) -> tuple[list[ListEntry], bool]:
         """One round trip for a page (two with a cursor, three when series
         have occurrences in the window); no explicit transaction."""
+        tables = self.view.tables
         with database_errors(), self.view.datastore.cursor() as curs:
             after = self._keyset(curs, query.starting_after)
             if query.start_time_lt is None:
-                statement, params = list_statement(self.view.tables, query, after)
+                statement, params = list_statement(tables, query, after, columns)
             else:
-                statement, params = windowed_statement(self.view.tables, query, after)
+                statement, params = windowed_statement(tables, query, after, columns)
             curs.execute(statement, params)
             rows = curs.fetchall()
-            entries = stored_entries(r["document"] for r in rows if not r["series"])
+            entries = stored_entries(row for row in rows if not row["series"])
             series = [row["document"] for row in rows if row["series"]]
             if series and query.start_time_lt is not None:
                 window = (query.start_time_gte, query.start_time_lt)
                 entries.extend(self._occurrences(curs, series, window, after, query))
-        documents, has_more = first_page(entries, query.limit)
-        return Page([ordered_document(d) for d in documents], has_more)
+        return first_page(entries, query.limit)
+
+    def list(self, query: ListQuery) -> Page:
+        entries, has_more = self._page(query, PAGE_DOCUMENTS)
+        return Page([ordered_document(e.document()) for e in entries], has_more)
+
+    def list_rendered(self, query: ListQuery) -> RenderedPage:
+        entries, has_more = self._page(query, PAGE_BODIES)
+        return RenderedPage([entry.rendered() for entry in entries], has_more)
 
     def _occurrences(
         self,

@@ -33,7 +33,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from application.bookings import Busy
 from application.errors import DatabaseUnavailable, database_errors
-from application.queries import AppointmentState, ListQuery, Page
+from application.queries import AppointmentState, ListQuery, Page, RenderedPage
 from infrastructure.calendar_feeds import PostgresCalendarSource
 from infrastructure.database import eventsourcing_env
 from infrastructure.occupancy import OccupancyTable, PostgresBusyTimes
@@ -191,6 +191,9 @@ class ReplicaReads:
 
     def list(self, query: ListQuery) -> Page:
         return self._read(lambda server: server.read_model.list(query))
+
+    def list_rendered(self, query: ListQuery) -> RenderedPage:
+        return self._read(lambda server: server.read_model.list_rendered(query))
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Whether the replica (the primary, while the replica is unreachable)

@@ -56,7 +56,7 @@ def test_an_unexpected_error_is_logged_by_id_and_type_only(
     def broken(*_: object) -> None:
         raise RuntimeError(f"cannot list {SECRET_VALUE}")
 
-    monkeypatch.setattr(container.read_model, "list", broken)
+    monkeypatch.setattr(container.read_model, "list_rendered", broken)
     with caplog.at_level(logging.INFO):
         response = client.get("/v1/appointments")
 
