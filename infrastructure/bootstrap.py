@@ -41,7 +41,11 @@ from infrastructure.read_model.replica import (
     ReplicaReadModel,
     open_replica_reader,
 )
-from infrastructure.read_model.retrieve import AsyncPools, CachedRetrieve
+from infrastructure.read_model.retrieve import (
+    RETRIEVE_POOL_SIZE,
+    AsyncPools,
+    CachedRetrieve,
+)
 from infrastructure.read_model.runner import rebuild_key
 from infrastructure.read_model.view import AppointmentsView
 from infrastructure.recorder import recorder_of
@@ -199,7 +203,7 @@ def bootstrap(
     replica = build_replica(settings, primary_reads, env)
     listener = build_cache_listener(view, url, settings)
     pools = AsyncPools(
-        size=settings.database_pool_size,
+        size=min(settings.database_pool_size, RETRIEVE_POOL_SIZE),
         timeout=settings.database_pool_timeout,
         connect_timeout=settings.database_connect_timeout,
     )
