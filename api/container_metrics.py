@@ -54,7 +54,7 @@ class ContainerCollector(Collector):
         }
         replica = self.container.replica
         if replica is not None and replica.reader is not None:
-            pools["read_replica"] = replica.reader.view.datastore.pool
+            pools["read_replica"] = replica.reader.datastore.pool
         for name, pool in pools.items():
             stats = pool.get_stats()
             for figure in POOL_FIGURES:

@@ -53,7 +53,8 @@ class Busy:
 
 
 class BusyTimes(Protocol):
-    """Where the occupied slots are kept (the event store's occupancy table)."""
+    """Where the occupied slots are read: the event store's occupancy table,
+    on the primary or a replica of it."""
 
     def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
         """The person's slots starting in the window, ordered by start time."""

@@ -43,6 +43,7 @@ def timed_rebuild(
     *,
     batch_size: int,
     profile_to: Path | None = None,
+    processes: int | None = None,
 ) -> Rebuilt:
     events = container.app.head_position()
     task = bar.add_task("rebuild", total=max(events, 1))
@@ -55,7 +56,9 @@ def timed_rebuild(
     profiling = pyinstrument_to(profile_to) if profile_to else nullcontext()
     started = perf_counter()
     with profiling:
-        container.projections.rebuild(batch_size=batch_size, on_progress=on_progress)
+        container.projections.rebuild(
+            batch_size=batch_size, on_progress=on_progress, processes=processes
+        )
     seconds = perf_counter() - started
     replay_seconds = (replayed_at[0] or perf_counter()) - started
     return Rebuilt(

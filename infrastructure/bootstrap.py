@@ -27,10 +27,12 @@ from infrastructure.embedded import start_embedded
 from infrastructure.encryption import check_stored_events, cipher_env, cipher_for
 from infrastructure.idempotency import PostgresIdempotencyStore
 from infrastructure.key_cache import KeyCache
+from infrastructure.occupancy import PostgresBusyTimes
 from infrastructure.occupancy_backfill import backfill_occupancy
 from infrastructure.rate_limit import PostgresLimitsStorage, PostgresRateLimiter
 from infrastructure.read_model import (
     AppointmentsProjection,
+    AppointmentsView,
     PostgresReadModel,
     ReadModelProjections,
     build_view,
@@ -38,8 +40,9 @@ from infrastructure.read_model import (
 from infrastructure.read_model.body_cache import BodyCache
 from infrastructure.read_model.invalidation import CacheListener
 from infrastructure.read_model.replica import (
-    ReplicaReadModel,
-    open_replica_reader,
+    ReplicaReads,
+    ServerReads,
+    open_replica_reads,
 )
 from infrastructure.read_model.retrieve import (
     RETRIEVE_POOL_SIZE,
@@ -47,8 +50,7 @@ from infrastructure.read_model.retrieve import (
     CachedRetrieve,
 )
 from infrastructure.read_model.runner import rebuild_key
-from infrastructure.read_model.view import AppointmentsView
-from infrastructure.recorder import recorder_of
+from infrastructure.recorder import AppointmentsRecorder, recorder_of
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.webhooks import DeliveryOptions, WebhookDelivery, build_webhooks
 from infrastructure.zoom import ZoomVideoMeetings
@@ -79,11 +81,12 @@ class Container:
     webhook_delivery: WebhookDelivery
     retrieve: RenderedReads
     cache_listener: CacheListener
-    replica: ReplicaReadModel | None = None
+    replica: ReplicaReads | None = None
     """Set when ``APPOINTMENTS_READ_DATABASE_URL`` names a read replica."""
 
     def read_database(self) -> str:
-        """Where retrieve and list read now (``/readyz`` shows it)."""
+        """Where retrieve, list, availability and calendar feeds read now
+        (``/readyz`` shows it)."""
         return "primary" if self.replica is None else self.replica.serving
 
     def start_projections(self) -> None:
@@ -140,17 +143,33 @@ def zoom_credentials(settings: Settings) -> ZoomCredentials:
     return ZoomCredentials(account_id, client_id, secret.get_secret_value())
 
 
+def primary_reads(
+    recorder: AppointmentsRecorder, view: AppointmentsView
+) -> ServerReads:
+    """The primary's: availability through the event store's pool, the rest
+    through the read model's."""
+    return ServerReads(
+        PostgresReadModel(view),
+        PostgresBusyTimes(recorder.datastore, recorder.occupancy),
+        PostgresCalendarSource(view.datastore),
+    )
+
+
 def build_replica(
-    settings: Settings, primary: PostgresReadModel, env: dict[str, str]
-) -> ReplicaReadModel | None:
+    settings: Settings,
+    primary: ServerReads,
+    env: dict[str, str],
+    recorder: AppointmentsRecorder,
+) -> ReplicaReads | None:
     """Reads from ``APPOINTMENTS_READ_DATABASE_URL``, when it is set (``env``:
     the event store's, whose schema, pool and timeouts the replica's pool shares)."""
     url = settings.read_database_url
     if not url:
         return None
     connect_timeout = settings.database_connect_timeout
-    return ReplicaReadModel(
-        primary, partial(open_replica_reader, url, env, connect_timeout)
+    return ReplicaReads(
+        primary,
+        partial(open_replica_reads, url, env, connect_timeout, recorder.occupancy),
     )
 
 
@@ -199,8 +218,8 @@ def bootstrap(
         allow_private=settings.webhook_allow_private
     )
     webhooks, webhook_delivery = build_webhooks(app, url, options)
-    primary_reads = PostgresReadModel(view)
-    replica = build_replica(settings, primary_reads, env)
+    primary = primary_reads(recorder, view)
+    replica = build_replica(settings, primary, env, recorder)
     listener = build_cache_listener(view, url, settings)
     pools = AsyncPools(
         size=min(settings.database_pool_size, RETRIEVE_POOL_SIZE),
@@ -213,11 +232,11 @@ def bootstrap(
         env=env,
         app=app,
         idempotency=idempotency,
-        read_model=primary_reads if replica is None else replica,
+        read_model=primary.read_model if replica is None else replica,
         projections=projections,
-        busy_times=recorder_of(app),
+        busy_times=primary.busy_times if replica is None else replica,
         calendar_feeds=calendar_feeds,
-        calendar_source=PostgresCalendarSource(view.datastore),
+        calendar_source=primary.calendar if replica is None else replica,
         api_keys=api_keys,
         key_cache=KeyCache(api_keys, app.clock),
         rate_limiter=build_rate_limiter(app, settings),

@@ -16,6 +16,14 @@ Rows of an ``allow_overlap`` booking are not exclusive (and ``opted_out``):
 the constraint skips them, and an exclusive booking is checked against them by
 a query in the same transaction. Rows filled in for appointments made before
 the rule (``backfill``) that overlap are neither: ``audit verify`` reports them.
+
+Availability reads the table where ``PostgresBusyTimes`` is pointed: the
+primary, or a streaming replica's copy (``infrastructure/read_model/replica.py``).
+Read-your-writes holds on the replica because a write's rows commit with its
+events, before the projection can read those events and commit its tracking
+row, and a replica makes commits visible in the primary's commit order: once
+its tracking row shows the write's position, its copy of this table shows the
+write's slots.
 """
 
 from __future__ import annotations
@@ -23,11 +31,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg.errors
+from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from application.bookings import Booking, Busy
+from application.errors import database_errors
 from domain.errors import Conflict, ScheduleConflict
 from domain.values import MAX_DURATION_MS
 
@@ -224,6 +234,19 @@ class OccupancyTable:
 
     def _sql(self, statement: str) -> Composed:
         return SQL(statement).format(longest=SQL(str(MAX_DURATION_MS)), **self._format)
+
+
+class PostgresBusyTimes:
+    """Implements ``application.bookings.BusyTimes``: ``table`` as
+    ``datastore`` (the primary, or a replica) holds it."""
+
+    def __init__(self, datastore: PostgresDatastore, table: OccupancyTable) -> None:
+        self.datastore = datastore
+        self.table = table
+
+    def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
+        with database_errors(), self.datastore.cursor() as curs:
+            return self.table.busy(curs, person, start_time_gte, start_time_lt)
 
 
 def _parameters(*bookings: Booking) -> dict[str, object]:

@@ -16,7 +16,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.bookings import Booking, Busy
+from application.bookings import Booking
 from application.ports import DuplicateVideoLink, VideoMeeting
 from domain.errors import ScheduleConflict
 from infrastructure import store_metrics
@@ -242,10 +242,6 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.select_with_history, (list(appointment_ids),))
             return {str(row["originator_id"]) for row in curs.fetchall()}
-
-    def busy(self, person: str, start_time_gte: int, start_time_lt: int) -> list[Busy]:
-        with self.datastore.transaction(commit=False) as curs:
-            return self.occupancy.busy(curs, person, start_time_gte, start_time_lt)
 
     def _schedule_conflict(self, bookings: Sequence[Booking]) -> ScheduleConflict:
         """What stands in the way, read once the refused transaction is gone."""

@@ -90,6 +90,7 @@ class ReadModelProjections:
         *,
         batch_size: int = DEFAULT_REBUILD_BATCH,
         on_progress: RebuildProgress | None = None,
+        processes: int | None = None,
     ) -> int:
         """Rebuild the named projection (the only one, by default); its position."""
         if name is not None and name not in self.names:
@@ -102,6 +103,7 @@ class ReadModelProjections:
             lock_key=rebuild_key(schema, self.projection.name),
             batch_size=batch_size,
             on_progress=on_progress,
+            processes=processes,
         )
 
     def close(self) -> None:

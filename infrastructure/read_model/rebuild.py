@@ -1,10 +1,11 @@
 """Rebuilding the view from every event, while the live one keeps serving.
 
 1. Create fresh tables beside the live ones (suffix ``__rebuild``), without
-   their secondary indexes, and replay every event up to the head into them,
-   one appointment at a time (``replay.py``): each appointment is folded from
-   all its events and written once; the fresh set's tracking records the head.
-2. Build the secondary indexes and ``ANALYZE``.
+   any index, not even their primary keys, and replay every event up to the
+   head into them, one appointment at a time (``replay.py``): each
+   appointment is folded from all its events, in a worker process, and its
+   rows are copied in once (``COPY``); the fresh set's tracking records the head.
+2. Add the primary keys, build the secondary indexes and ``ANALYZE``.
 3. Swap, in one transaction: lock the live tracking row (the live runner
    finishes its batch and then waits), apply the events recorded meanwhile
    (up to the head at that moment: later ones are the live runner's), drop
@@ -56,9 +57,11 @@ def rebuild(
     lock_key: str,
     batch_size: int = DEFAULT_REBUILD_BATCH,
     on_progress: RebuildProgress | None = None,
+    processes: int | None = None,
 ) -> int:
     """Replay every event into fresh tables and swap them in; the position
-    the live view continues from."""
+    the live view continues from. ``processes``: the replay's worker
+    processes (``None``: chosen by the store's size, ``replay.py``)."""
     lock = AdvisoryLock(database_url, lock_key)
     if not lock.try_acquire():
         raise RebuildInProgress(lock_key)
@@ -66,7 +69,9 @@ def rebuild(
         # Caches distrust themselves from now until the swap is done.
         announce(database_url, live.channel, REBUILDING)
         fresh = fresh_view(live)
-        replay_by_appointment(feed, fresh, feed.head(), on_progress)
+        replay_by_appointment(
+            feed, fresh, feed.head(), on_progress, processes=processes
+        )
         build_indexes(fresh)
         return swap_in(feed, live, fresh, batch_size)
     finally:
@@ -80,7 +85,7 @@ def fresh_view(live: AppointmentsView) -> AppointmentsView:
         live.datastore,
         tracking_table_name=live.tracking_table_name + REBUILD_SUFFIX,
         suffix=REBUILD_SUFFIX,
-        secondary_indexes=False,
+        indexes=False,
         application_name=live.application_name,
     )
     with live.datastore.transaction(commit=True) as curs:
@@ -92,8 +97,11 @@ def fresh_view(live: AppointmentsView) -> AppointmentsView:
 
 
 def build_indexes(view: AppointmentsView) -> None:
+    tables = view.tables
     with view.datastore.transaction(commit=True) as curs:
-        for statement in view.tables.create_index_statements():
+        for statement in (
+            tables.add_primary_key_statements() + tables.create_index_statements()
+        ):
             curs.execute(statement)
     with view.datastore.cursor() as curs:  # ANALYZE outside a transaction block
         for statement in view.tables.analyze_statements():

@@ -26,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed
 from application.queries import RenderedAppointment
 from infrastructure.read_model.invalidation import CacheListener
 from infrastructure.read_model.rendering import response_body
-from infrastructure.read_model.replica import ReplicaReadModel
+from infrastructure.read_model.replica import ReplicaReads
 from infrastructure.read_model.view import AppointmentsView
 
 NO_VERSION = -1
@@ -108,7 +108,7 @@ class CachedRetrieve:
         listener: CacheListener,
         pools: AsyncPools,
         *,
-        replica: ReplicaReadModel | None = None,
+        replica: ReplicaReads | None = None,
     ) -> None:
         self.view = view
         self.cache = view.bodies
@@ -163,4 +163,4 @@ class CachedRetrieve:
     def _source(self) -> AppointmentsView:
         """The replica's view while reads go there, else the primary's."""
         reader = None if self.replica is None else self.replica.reader
-        return self.view if reader is None else reader.view
+        return self.view if reader is None else reader.read_model.view

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from application.queries import AppointmentState
 from application.recurrence import Series
 from domain.occurrences import is_occurrence, is_series
@@ -35,9 +37,18 @@ def appointment_row(state: AppointmentState) -> Row:
         document["created_at"],
         document["last_updated_at"],
         *series_columns(document),
-        json.dumps(document["metadata"], ensure_ascii=False),
+        json_text(document["metadata"]),
         body,
     )
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for a ``jsonb`` column: by ``orjson``, or by
+    ``json`` what ``orjson`` refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def series_columns(document: Document) -> Row:

@@ -40,8 +40,7 @@ CREATE_TABLES: dict[str, str] = {
             series_id text COLLATE "C",
             original_start_time bigint,
             metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb,
-            document_json text,
-            CONSTRAINT {pkey} PRIMARY KEY (id))""",
+            document_json text{primary_key})""",
     ATTENDEES: """
         CREATE TABLE IF NOT EXISTS {table} (
             appointment_id text COLLATE "C" NOT NULL,
@@ -51,15 +50,13 @@ CREATE_TABLES: dict[str, str] = {
             no_show boolean NOT NULL,
             payment_status text NOT NULL,
             last_updated_at bigint NOT NULL,
-            start_time bigint NOT NULL,
-            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, attendee_id))""",
+            start_time bigint NOT NULL{primary_key})""",
     PATIENTS: """
         CREATE TABLE IF NOT EXISTS {table} (
             appointment_id text COLLATE "C" NOT NULL,
             patient_id text COLLATE "C" NOT NULL,
             position integer NOT NULL,
-            start_time bigint NOT NULL,
-            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, patient_id))""",
+            start_time bigint NOT NULL{primary_key})""",
     STATUS_HISTORY: """
         CREATE TABLE IF NOT EXISTS {table} (
             appointment_id text COLLATE "C" NOT NULL,
@@ -67,14 +64,20 @@ CREATE_TABLES: dict[str, str] = {
             status text NOT NULL,
             changed_by text NOT NULL,
             changed_at bigint NOT NULL,
-            reason text,
-            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, position))""",
+            reason text{primary_key})""",
     OCCURRENCES: """
         CREATE TABLE IF NOT EXISTS {table} (
             appointment_id text COLLATE "C" NOT NULL,
             start_time bigint NOT NULL,
-            end_time bigint NOT NULL,
-            CONSTRAINT {pkey} PRIMARY KEY (appointment_id, start_time))""",
+            end_time bigint NOT NULL{primary_key})""",
+}
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    APPOINTMENTS: ("id",),
+    ATTENDEES: ("appointment_id", "attendee_id"),
+    PATIENTS: ("appointment_id", "patient_id"),
+    STATUS_HISTORY: ("appointment_id", "position"),
+    OCCURRENCES: ("appointment_id", "start_time"),
 }
 
 
@@ -186,11 +189,17 @@ class ViewTables:
     def name(self, base_name: str) -> str:
         return base_name + self.suffix
 
-    def create_table_statements(self) -> list[Composed]:
+    def create_table_statements(self, *, primary_keys: bool = True) -> list[Composed]:
+        """The tables; without ``primary_keys``, bare (a rebuild loads them
+        first and adds the keys after, with ``add_primary_key_statements``)."""
         return [
             SQL(statement).format(
                 table=self.identifier(table),
-                pkey=Identifier(self.name(primary_key(table))),
+                primary_key=(
+                    SQL(", ") + self.primary_key_constraint(table)
+                    if primary_keys
+                    else SQL("")
+                ),
             )
             for table, statement in CREATE_TABLES.items()
         ] + [
@@ -199,6 +208,19 @@ class ViewTables:
             )
             for table, added in ADDED_COLUMNS.items()
             for column in added
+        ]
+
+    def primary_key_constraint(self, table: str) -> Composed:
+        return SQL("CONSTRAINT {name} PRIMARY KEY ({columns})").format(
+            name=Identifier(self.name(primary_key(table))),
+            columns=SQL(", ").join(Identifier(c) for c in PRIMARY_KEYS[table]),
+        )
+
+    def add_primary_key_statements(self) -> list[Composed]:
+        return [
+            SQL("ALTER TABLE {table} ADD ").format(table=self.identifier(table))
+            + self.primary_key_constraint(table)
+            for table in TABLES
         ]
 
     def create_index_statements(self) -> list[Composed]:

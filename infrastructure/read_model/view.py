@@ -70,15 +70,17 @@ class AppointmentsView(PostgresTrackingRecorder):
         *,
         tracking_table_name: str = TRACKING_TABLE,
         suffix: str = "",
-        secondary_indexes: bool = True,
+        indexes: bool = True,
         application_name: str = AppointmentsApplication.name,
     ) -> None:
         super().__init__(datastore, tracking_table_name=tracking_table_name)
         self.application_name = application_name
         self.tables = ViewTables(self.datastore.schema, suffix)
         self.writer = ViewWriter(self.tables)
-        self.sql_create_statements.extend(self.tables.create_table_statements())
-        if secondary_indexes:
+        self.sql_create_statements.extend(
+            self.tables.create_table_statements(primary_keys=indexes)
+        )
+        if indexes:
             self.sql_create_statements.extend(self.tables.create_index_statements())
         tracking = Identifier(self.datastore.schema, tracking_table_name)
         self.claim_position_statement = SQL(

@@ -9,6 +9,7 @@ import pytest
 
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import Settings, load_settings
+from tests.api.calendar_helpers import CALENDAR_HOST
 from tests.api.conftest import client  # noqa: F401  (a fixture)
 from tests.fakes import ManualClock, RecordingVideoMeetings
 from tests.faults.conftest import services, workdir  # noqa: F401  (fixtures)
@@ -40,6 +41,7 @@ def settings(replicated: ReplicatedPostgres) -> Settings:
     return load_settings(
         database_url=replicated.primary.url,
         read_database_url=replicated.replica.url,
+        calendar_host=CALENDAR_HOST,
     )
 
 

@@ -13,13 +13,7 @@ import pytest
 
 from infrastructure.read_model import AppointmentsProjection
 from infrastructure.read_model.runner import leader_key
-from tests.faults.harness import (
-    Reply,
-    Service,
-    create_admin_key,
-    create_body,
-    send,
-)
+from tests.faults.harness import Reply, Service, create_admin_key, create_body, send
 from tests.replica.servers import ReplicatedPostgres
 
 pytestmark = pytest.mark.replica_processes

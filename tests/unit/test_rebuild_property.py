@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from domain.appointment import Appointment
 from domain.history import change_log, fold
-from tests.builders import CREATED_AT, a_property_draft, commands_for
+from tests.builders import scheduled_then_commanded
 
 
 def a_mapper() -> Mapper[str]:
@@ -34,22 +34,6 @@ MAPPER = a_mapper()
 def through_storage(events: list[Appointment.Event]) -> list[Appointment.Event]:
     stored = [MAPPER.to_stored_event(e) for e in events]
     return [MAPPER.to_domain_event(s) for s in stored]  # type: ignore[misc]
-
-
-def scheduled_then_commanded(data: st.DataObject) -> Appointment:
-    appointment = Appointment.schedule(
-        appointment_id="appt_" + "P" * 20,
-        draft=a_property_draft(),
-        video_call=None,
-        at=CREATED_AT,
-    )
-    at = CREATED_AT
-    for _ in range(data.draw(st.integers(0, 12), label="steps")):
-        if appointment.is_cancelled:
-            break
-        at += data.draw(st.integers(0, 3), label="ms later")
-        data.draw(commands_for(appointment.document)).run_on(appointment, at)
-    return appointment
 
 
 @settings(max_examples=75, deadline=None)
