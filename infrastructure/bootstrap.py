@@ -44,7 +44,11 @@ from infrastructure.read_model.replica import (
     ServerReads,
     open_replica_reads,
 )
-from infrastructure.read_model.retrieve import AsyncPools, CachedRetrieve
+from infrastructure.read_model.retrieve import (
+    RETRIEVE_POOL_SIZE,
+    AsyncPools,
+    CachedRetrieve,
+)
 from infrastructure.read_model.runner import rebuild_key
 from infrastructure.recorder import AppointmentsRecorder, recorder_of
 from infrastructure.settings import Settings, SettingsError
@@ -218,7 +222,7 @@ def bootstrap(
     replica = build_replica(settings, primary, env, recorder)
     listener = build_cache_listener(view, url, settings)
     pools = AsyncPools(
-        size=settings.database_pool_size,
+        size=min(settings.database_pool_size, RETRIEVE_POOL_SIZE),
         timeout=settings.database_pool_timeout,
         connect_timeout=settings.database_connect_timeout,
     )

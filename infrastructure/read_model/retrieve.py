@@ -30,6 +30,10 @@ from infrastructure.read_model.replica import ReplicaReads
 from infrastructure.read_model.view import AppointmentsView
 
 NO_VERSION = -1
+RETRIEVE_POOL_SIZE = 3
+"""At most this many connections for the version checks of one process: each
+is one indexed read of well under a millisecond, issued from one event loop;
+more would only hold connections (the shared server here allows 100)."""
 
 Row = tuple[int, str | None, Any]
 

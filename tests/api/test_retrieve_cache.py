@@ -4,9 +4,10 @@ another process has answered (CONTRACT section 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from time import monotonic, sleep
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL
@@ -59,17 +60,18 @@ def cached_retrieve(container: Container) -> CachedRetrieve:
     return container.retrieve
 
 
-def until(condition: object, seconds: float = 10.0) -> bool:
+def until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Whether ``condition`` holds within ``seconds`` (a bound, not a timing)."""
     deadline = monotonic() + seconds
     while monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return True
         sleep(0.01)
     return False
 
 
-def etag(response: object) -> int:
-    return int(response.headers["ETag"].strip('"'))  # type: ignore[attr-defined]
+def etag(response: httpx.Response) -> int:
+    return int(response.headers["ETag"].strip('"'))
 
 
 def test_a_write_answered_in_another_process_is_never_read_older(
