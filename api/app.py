@@ -15,6 +15,7 @@ from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
 from api.request_log import RequestLog
 from api.routes import appointments, audit, availability, calendars, health, webhooks
+from api.stored_retrieve import StoredRetrieve
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.settings import load_settings
 
@@ -41,11 +42,13 @@ def create_app(
         container = make_container()
         if run_projections:
             container.start_projections()
+        container.start_serving()
         app.state.container = container
         try:
             with container_metrics(container):
                 yield
         finally:
+            await container.retrieve.aclose()
             container.close()
 
     app = FastAPIOffline(
@@ -63,6 +66,7 @@ def create_app(
     app.include_router(calendars.feeds)
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    app.add_middleware(StoredRetrieve)  # innermost: after the key and the log
     app.add_middleware(BodyGuard)
     app.add_middleware(AuthGuard)  # outside BodyGuard: the key before the body
     app.add_middleware(RequestLog)

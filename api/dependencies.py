@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -16,7 +16,9 @@ IF_MATCH = re.compile(r'^(?:\*|W/"([0-9]{1,18})"|"([0-9]{1,18})"|([0-9]{1,18}))$
 """``*``, or a version as an ETag (``"3"``), a weak one (``W/"3"``) or bare."""
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """``async``, as every dependency that does no I/O: FastAPI runs a plain
+    ``def`` dependency in the thread pool, a hop per request."""
     container: Container = request.app.state.container
     return container
 
@@ -88,12 +90,12 @@ IdempotentWrite = Annotated[WriteContext, Depends(idempotent_write_context)]
 
 def only_query(
     *allowed: str, pattern: re.Pattern[str] | None = None
-) -> Callable[[Request], None]:
+) -> Callable[[Request], Awaitable[None]]:
     """A dependency refusing query parameters the route does not know (by
     name, or matching ``pattern``), and values no text field can hold (NUL)."""
     names = frozenset(allowed)
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         for name, value in request.query_params.multi_items():
             known = name in names or (pattern and pattern.fullmatch(name))
             if not known:

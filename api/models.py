@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.change_rules import ENDING_STATUSES, THIS_AND_FOLLOWING
 from domain.ids import CALLER_ID
 from domain.metadata import METADATA_KEY_MAX, METADATA_MAX_KEYS, METADATA_VALUE_MAX
 from domain.validation import RULE_MAX
@@ -173,7 +174,20 @@ class AppointmentUpdate(StrictModel):
     allow_overlap: AllowOverlap = False
 
 
+ONLY_ENDING_FOLLOWING: dict[str, Any] = {
+    "if": {
+        "properties": {"scope": {"const": THIS_AND_FOLLOWING}},
+        "required": ["scope"],
+    },
+    "then": {"properties": {"status": {"enum": sorted(ENDING_STATUSES)}}},
+}
+"""``this_and_following`` goes only with ``cancelled`` or ``no_show``, in the
+document's JSON Schema."""
+
+
 class StatusChange(StrictModel):
+    model_config = ConfigDict(json_schema_extra=ONLY_ENDING_FOLLOWING)
+
     status: StatusName
     changed_by: CallerId
     reason: Description | None = None

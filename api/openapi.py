@@ -17,14 +17,44 @@ INVALID_REQUEST = {
 }
 NO_NUL = r"^[^\x00]*$"
 """Text the service takes never holds NUL characters (CONTRACT section 2)."""
-APPOINTMENT = "#/components/schemas/AppointmentPublic"
-LINKED_PARAMETERS = {
-    "path.appointment_id": "$response.body#/id",
-    "path.change_log_id": "$response.body#/change_log",
-    "query.starting_after": "$response.body#/id",
-    "query.user": "$response.body#/host",
+ID = "$response.body#/id"
+APPOINTMENT_ID = {"path.appointment_id": ID}
+ENDPOINT_ID = {"path.endpoint_id": ID}
+HOST = "$response.body#/host"
+Parameters = dict[str, str]
+APPOINTMENT_TAKERS: dict[str, Parameters] = {
+    "/v1/appointments": {"query.starting_after": ID},
+    "/v1/appointments/{appointment_id}": APPOINTMENT_ID,
+    "/v1/appointments/{appointment_id}/status": APPOINTMENT_ID,
+    "/v1/appointments/{appointment_id}/reschedule": APPOINTMENT_ID,
+    "/v1/appointments/{appointment_id}/change_log": APPOINTMENT_ID,
+    "/v1/appointments/{appointment_id}/attendees/{attendee_id}": APPOINTMENT_ID,
+    "/v1/change_logs/{change_log_id}": {
+        "path.change_log_id": "$response.body#/change_log"
+    },
+    "/v1/availability": {"query.user": HOST},
+    "/v1/calendars/{user_id}.ics": {"path.user_id": HOST},
 }
-"""What an answered appointment supplies to the operations that take it."""
+ENDPOINT_TAKERS: dict[str, Parameters] = {
+    "/v1/webhook_endpoints": {"query.starting_after": ID},
+    "/v1/webhook_endpoints/{endpoint_id}": ENDPOINT_ID,
+    "/v1/webhook_endpoints/{endpoint_id}/deliveries": ENDPOINT_ID,
+    "/v1/webhook_endpoints/{endpoint_id}/replay": ENDPOINT_ID,
+}
+FEED_TAKERS: dict[str, Parameters] = {
+    "/v1/calendar_feeds/{feed_id}": {"path.feed_id": ID},
+    "/v1/calendars/{user_id}.ics": {"path.user_id": "$response.body#/user"},
+}
+LINKS: dict[str, dict[str, Parameters]] = {
+    "AppointmentPublic": APPOINTMENT_TAKERS,
+    "WebhookEndpointCreated": ENDPOINT_TAKERS,
+    "WebhookEndpointPublic": ENDPOINT_TAKERS,
+    "CalendarFeedPublic": FEED_TAKERS,
+}
+"""For each answered resource (by its response schema), the paths of the
+operations that take it and what it supplies to each: an appointment's id
+goes to the appointment list's ``starting_after``, never to the webhook
+endpoints' (whose cursor is an endpoint id)."""
 
 Document = dict[str, Any]
 
@@ -33,8 +63,8 @@ def truthful_openapi(app: FastAPI) -> Document:
     """FastAPI's document without its 422 answers (this API never sends them),
     with the 400 every operation can answer (unknown query parameters), no
     null parameters, no NUL in any text a request carries, and links from
-    every answered appointment to the operations that take its id (for
-    stateful clients)."""
+    every answered appointment, webhook endpoint or calendar feed to the
+    operations that take its id (for stateful clients)."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     document = get_openapi(
@@ -52,7 +82,7 @@ def truthful_openapi(app: FastAPI) -> Document:
         schemas.pop(name, None)
     _parameters_never_null(document)
     _refuse_nul(document)
-    _link_appointments(document)
+    _link_resources(document)
     app.openapi_schema = document
     return document
 
@@ -111,28 +141,28 @@ def _text_without_nul(
             _text_without_nul(value, schemas, seen)
 
 
-def _link_appointments(document: Document) -> None:
-    """OpenAPI links from each response that is an appointment to every
-    operation taking an appointment's id, change log or host."""
-    targets = {
-        operation["operationId"]: parameters
-        for operation in _operations(document)
-        if (parameters := _linked_parameters(operation))
-    }
+def _link_resources(document: Document) -> None:
+    """OpenAPI links from each response that is a resource (``LINKS``) to
+    every operation taking its id, for stateful clients."""
     for operation in _operations(document):
         for status, response in operation["responses"].items():
-            if status.startswith("2") and _is_appointment(response):
-                response["links"] = {
-                    target: {"operationId": target, "parameters": parameters}
-                    for target, parameters in targets.items()
-                }
+            takers = LINKS.get(_schema_name(response) or "")
+            if status.startswith("2") and takers:
+                response["links"] = _links_to(document, takers)
 
 
-def _linked_parameters(operation: Document) -> dict[str, str]:
-    names = {f"{p['in']}.{p['name']}" for p in operation.get("parameters", [])}
-    return {name: value for name, value in LINKED_PARAMETERS.items() if name in names}
+def _links_to(document: Document, takers: dict[str, Parameters]) -> Document:
+    links = {}
+    for path, parameters in takers.items():
+        for operation in document["paths"].get(path, {}).values():
+            names = {f"{p['in']}.{p['name']}" for p in operation.get("parameters", [])}
+            if taken := {k: v for k, v in parameters.items() if k in names}:
+                target = operation["operationId"]
+                links[target] = {"operationId": target, "parameters": taken}
+    return links
 
 
-def _is_appointment(response: Document) -> bool:
+def _schema_name(response: Document) -> str | None:
     schema = response.get("content", {}).get("application/json", {}).get("schema")
-    return isinstance(schema, dict) and schema.get("$ref") == APPOINTMENT
+    reference = schema.get("$ref") if isinstance(schema, dict) else None
+    return reference.rsplit("/", 1)[1] if isinstance(reference, str) else None

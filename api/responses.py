@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.models import ErrorBody
-from application.queries import AppointmentState
+from application.queries import AppointmentState, RenderedAppointment
 
 CONSISTENCY_HEADER = "Appointments-Read-Model"
 
@@ -21,6 +21,16 @@ def appointment(
 ) -> JSONResponse:
     all_headers = {"ETag": f'"{state.version}"', **(headers or {})}
     return JSONResponse(state.document, status_code=status, headers=all_headers)
+
+
+def stored_appointment(rendered: RenderedAppointment) -> Response:
+    """The read model's stored body as it is: the bytes ``appointment`` would
+    render for the same document, with the same headers."""
+    return Response(
+        rendered.body,
+        media_type=JSONResponse.media_type,
+        headers={"ETag": f'"{rendered.version}"'},
+    )
 
 
 def created(state: AppointmentState) -> JSONResponse:

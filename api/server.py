@@ -7,7 +7,7 @@ import sys
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from api.nodelay import NoDelayH11Protocol
+from api.nodelay import NoDelayHttpToolsProtocol
 from api.port_check import ensure_port_free
 from api.request_log import log_config
 from application.access import INITIAL_ADMIN, ApiKeyStore, Scope
@@ -30,7 +30,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        http=NoDelayH11Protocol,
+        http=NoDelayHttpToolsProtocol,
+        loop="uvloop",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
         log_config=log_config(LOGGING_CONFIG),

@@ -69,3 +69,27 @@ class ReadModel(Protocol):
     def wait_for(self, position: int, timeout: float) -> bool:
         """Block until the view has processed feed ``position``; False on timeout."""
         ...
+
+
+@dataclass(frozen=True)
+class RenderedAppointment:
+    """An appointment's response body as the read model keeps it (JSON bytes
+    in the API's field order) and its version (the ``ETag``)."""
+
+    version: int
+    body: bytes
+
+
+class RenderedReads(Protocol):
+    """Retrieve's fast path: the stored response body, without a thread."""
+
+    async def rendered(self, appointment_id: str) -> RenderedAppointment | None:
+        """The current body, at least as new as any write already answered
+        by any process; None when this path cannot tell (no stored row: an
+        occurrence without a history of its own, or unknown; or the database
+        failed): then ``ReadModel.get`` answers."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close what it holds in the running event loop (its connections)."""
+        ...

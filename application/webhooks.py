@@ -3,6 +3,7 @@ and the service the API calls. Delivery itself is in ``webhook_delivery``."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ DELIVERY_PREFIX = "wd_"
 SECRET_PREFIX = "whsec_"
 SECRET_LENGTH = 32
 ID_LENGTH = 20
+ENDPOINT_ID = re.compile(rf"^{ENDPOINT_PREFIX}[0-9A-Za-z]{{{ID_LENGTH}}}$")
+DELIVERY_ID = re.compile(rf"^{DELIVERY_PREFIX}[0-9A-Za-z]{{{ID_LENGTH}}}$")
 
 EndpointStatus = Literal["enabled", "disabled"]
 STATUSES = ("enabled", "disabled")

@@ -10,6 +10,8 @@ releases it and a standby's next attempt takes over (leader election).
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import psycopg
 from psycopg.sql import SQL
 
@@ -63,10 +65,15 @@ class AdvisoryLock:
             raise LeadershipLost(self.key) from error
 
     def release(self) -> None:
-        """End the session, which releases the lock."""
+        """Unlock, then end the session. Closing alone releases the lock only
+        once the server has ended the session, after ``close`` returns: a
+        rebuild started right after another could find the lock still held."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
+        if connection is None:
+            return
+        with suppress(psycopg.Error):
+            connection.execute(UNLOCK_FOR_SESSION, (self.key,))
+        connection.close()
 
 
 def is_lock_held(connection: psycopg.Connection[tuple[object, ...]], key: str) -> bool:

@@ -11,10 +11,11 @@ from application.calendar import CalendarSource
 from application.calendar_feeds import CalendarFeeds
 from application.idempotency import IdempotencyStore
 from application.ports import Clock, VideoMeetings
-from application.queries import ReadModel
+from application.queries import ReadModel, RenderedReads
 from application.service import AppointmentsApplication
 from application.video import LocalVideoMeetings
 from application.webhooks import Webhooks
+from infrastructure.advisory_locks import is_lock_held
 from infrastructure.analytics.install import install_analytics
 from infrastructure.api_keys import PostgresApiKeyStore
 from infrastructure.calendar_feeds import (
@@ -30,16 +31,21 @@ from infrastructure.occupancy import PostgresBusyTimes
 from infrastructure.occupancy_backfill import backfill_occupancy
 from infrastructure.rate_limit import PostgresLimitsStorage, PostgresRateLimiter
 from infrastructure.read_model import (
+    AppointmentsProjection,
     AppointmentsView,
     PostgresReadModel,
     ReadModelProjections,
     build_view,
 )
+from infrastructure.read_model.body_cache import BodyCache
+from infrastructure.read_model.invalidation import CacheListener
 from infrastructure.read_model.replica import (
     ReplicaReads,
     ServerReads,
     open_replica_reads,
 )
+from infrastructure.read_model.retrieve import AsyncPools, CachedRetrieve
+from infrastructure.read_model.runner import rebuild_key
 from infrastructure.recorder import AppointmentsRecorder, recorder_of
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.webhooks import DeliveryOptions, WebhookDelivery, build_webhooks
@@ -69,6 +75,8 @@ class Container:
 
     webhooks: Webhooks
     webhook_delivery: WebhookDelivery
+    retrieve: RenderedReads
+    cache_listener: CacheListener
     replica: ReplicaReads | None = None
     """Set when ``APPOINTMENTS_READ_DATABASE_URL`` names a read replica."""
 
@@ -87,7 +95,13 @@ class Container:
         self.projections.stop()
         self.webhook_delivery.stop()
 
+    def start_serving(self) -> None:
+        """What an API process runs besides its routes: the retrieve cache's
+        listener."""
+        self.cache_listener.start()
+
     def close(self) -> None:
+        self.cache_listener.stop()
         self.webhook_delivery.stop()
         self.projections.close()
         if self.replica is not None:
@@ -202,6 +216,12 @@ def bootstrap(
     webhooks, webhook_delivery = build_webhooks(app, url, options)
     primary = primary_reads(recorder, view)
     replica = build_replica(settings, primary, env, recorder)
+    listener = build_cache_listener(view, url, settings)
+    pools = AsyncPools(
+        size=settings.database_pool_size,
+        timeout=settings.database_pool_timeout,
+        connect_timeout=settings.database_connect_timeout,
+    )
     return Container(
         settings=settings,
         database_url=url,
@@ -218,7 +238,25 @@ def bootstrap(
         rate_limiter=build_rate_limiter(app, settings),
         webhooks=webhooks,
         webhook_delivery=webhook_delivery,
+        retrieve=CachedRetrieve(view, listener, pools, replica=replica),
+        cache_listener=listener,
         replica=replica,
+    )
+
+
+def build_cache_listener(
+    view: AppointmentsView, url: str, settings: Settings
+) -> CacheListener:
+    """Retrieve's cache (``settings.retrieve_cache_size`` bodies) and the
+    listener that keeps it honest."""
+    view.bodies = BodyCache(settings.retrieve_cache_size)
+    key = rebuild_key(view.datastore.schema, AppointmentsProjection.name)
+    return CacheListener(
+        database_url=url,
+        channel=view.channel,
+        origin=view.origin,
+        cache=view.bodies,
+        rebuild_running=partial(is_lock_held, key=key),
     )
 
 

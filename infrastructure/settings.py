@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     """Let webhooks go to ``http://`` URLs and private addresses (docs/webhooks.md)."""
     write_retry_budget: float = Field(default=5.0, ge=0, le=60)
+    retrieve_cache_size: int = Field(default=20_000, ge=0, le=10_000_000)
+    """Response bodies retrieve keeps in each process (docs/performance.md)."""
 
     @field_validator("database_url", "read_database_url")
     @classmethod

@@ -35,7 +35,13 @@ from api.webhook_models import (
 )
 from application.access import Scope
 from application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from application.webhooks import Listed, WebhookEndpointNotFound, WebhookError
+from application.webhooks import (
+    DELIVERY_ID,
+    ENDPOINT_ID,
+    Listed,
+    WebhookEndpointNotFound,
+    WebhookError,
+)
 
 router = APIRouter(
     prefix="/v1/webhook_endpoints",
@@ -46,7 +52,22 @@ router = APIRouter(
 
 EndpointId = Annotated[str, Path(description="A webhook endpoint id, `we_...`.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-StartingAfter = Annotated[str | None, Query(min_length=1, max_length=64)]
+EndpointCursor = Annotated[
+    str | None,
+    Query(
+        pattern=ENDPOINT_ID.pattern,
+        description="The last endpoint id of the previous page; one that names "
+        "no endpoint is refused.",
+    ),
+]
+DeliveryCursor = Annotated[
+    str | None,
+    Query(
+        pattern=DELIVERY_ID.pattern,
+        description="The last delivery id of the previous page; one that names "
+        "no delivery is refused.",
+    ),
+]
 PAGING = Depends(only_query("limit", "starting_after"))
 
 
@@ -113,7 +134,7 @@ def create_webhook_endpoint(
 def list_webhook_endpoints(
     container: ContainerDep,
     limit: Limit = DEFAULT_PAGE_SIZE,
-    starting_after: StartingAfter = None,
+    starting_after: EndpointCursor = None,
 ) -> JSONResponse:
     with webhook_errors():
         return listed(container.webhooks.list(limit, starting_after))
@@ -177,7 +198,7 @@ def list_webhook_deliveries(
     endpoint_id: EndpointId,
     container: ContainerDep,
     limit: Limit = DEFAULT_PAGE_SIZE,
-    starting_after: StartingAfter = None,
+    starting_after: DeliveryCursor = None,
 ) -> JSONResponse:
     with webhook_errors():
         return listed(container.webhooks.deliveries(endpoint_id, limit, starting_after))

@@ -15,7 +15,12 @@ from infrastructure.read_model.rebuild import (
     RebuildProgress,
     rebuild,
 )
-from infrastructure.read_model.runner import ProjectionWorker, RunnerTimings, leader_key
+from infrastructure.read_model.runner import (
+    ProjectionWorker,
+    RunnerTimings,
+    leader_key,
+    rebuild_key,
+)
 from infrastructure.read_model.status import ProjectionStatus, runner_is_active
 from infrastructure.read_model.view import AppointmentsView
 
@@ -95,7 +100,7 @@ class ReadModelProjections:
             self.feed,
             self.view,
             database_url=self.database_url,
-            lock_key=leader_key(schema, self.projection.name) + ":rebuild",
+            lock_key=rebuild_key(schema, self.projection.name),
             batch_size=batch_size,
             on_progress=on_progress,
             processes=processes,

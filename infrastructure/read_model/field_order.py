@@ -2,7 +2,9 @@
 
 ``jsonb`` stores object keys sorted by length; documents read back are put in
 the order of CONTRACT section 4, so API responses read naturally. Unknown keys
-keep their place after the known ones.
+keep their place after the known ones. The caller's ``metadata`` keys keep
+``jsonb``'s own order (shorter first, then byte-wise), so a document reads the
+same whether it was parsed from ``jsonb`` or folded from the events.
 """
 
 from __future__ import annotations
@@ -68,8 +70,16 @@ def in_order(values: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     return {**known, **{k: v for k, v in values.items() if k not in known}}
 
 
+def jsonb_key(key: str) -> tuple[int, bytes]:
+    encoded = key.encode()
+    return (len(encoded), encoded)
+
+
 def ordered_document(document: Document) -> Document:
     result = in_order(document, APPOINTMENT_ORDER)
+    if isinstance(result.get("metadata"), dict):
+        metadata = result["metadata"]
+        result["metadata"] = {k: metadata[k] for k in sorted(metadata, key=jsonb_key)}
     result["attendees"] = [in_order(a, ATTENDEE_ORDER) for a in result["attendees"]]
     result["status_history"] = [
         in_order(entry, STATUS_ENTRY_ORDER) for entry in result["status_history"]

@@ -28,6 +28,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT, AdvisoryLock
 from infrastructure.analytics.views import AnalyticsViews
 from infrastructure.read_model.catch_up import EventFeed, catch_up
+from infrastructure.read_model.invalidation import REBUILDING, REBUILT, announce
 from infrastructure.read_model.projection import AppointmentsProjection
 from infrastructure.read_model.replay import replay_by_appointment
 from infrastructure.read_model.tables import REBUILD_SUFFIX
@@ -65,6 +66,8 @@ def rebuild(
     if not lock.try_acquire():
         raise RebuildInProgress(lock_key)
     try:
+        # Caches distrust themselves from now until the swap is done.
+        announce(database_url, live.channel, REBUILDING)
         fresh = fresh_view(live)
         replay_by_appointment(
             feed, fresh, feed.head(), on_progress, processes=processes
@@ -72,6 +75,8 @@ def rebuild(
         build_indexes(fresh)
         return swap_in(feed, live, fresh, batch_size)
     finally:
+        announce(database_url, live.channel, REBUILT)
+        live.bodies.clear()
         lock.release()
 
 

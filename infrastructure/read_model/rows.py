@@ -12,16 +12,20 @@ from application.queries import AppointmentState
 from application.recurrence import Series
 from domain.occurrences import is_occurrence, is_series
 from domain.values import Document
+from infrastructure.read_model.rendering import response_body
 
 Row = tuple[Any, ...]
 
 
 def appointment_row(state: AppointmentState) -> Row:
+    """In ``APPOINTMENT_COLUMNS``' order (``writes.py``). The response body
+    (``document_json``) is also the text ``document`` (``jsonb``) is parsed from."""
     document = state.document
+    body = response_body(document).decode()
     return (
         document["id"],
         state.version,
-        json_text(document),
+        body,
         document["host"],
         document["status"],
         document["interaction_type"],
@@ -34,6 +38,7 @@ def appointment_row(state: AppointmentState) -> Row:
         document["last_updated_at"],
         *series_columns(document),
         json_text(document["metadata"]),
+        body,
     )
 
 

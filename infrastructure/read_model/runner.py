@@ -64,6 +64,11 @@ def leader_key(schema: str, projection_name: str) -> str:
     return f"{schema}:projection:{projection_name}"
 
 
+def rebuild_key(schema: str, projection_name: str) -> str:
+    """Held by the one rebuild of the projection that may run."""
+    return leader_key(schema, projection_name) + ":rebuild"
+
+
 class ProjectionWorker:
     """Runs one projection in a thread while this process holds its lock."""
 
@@ -154,7 +159,7 @@ class ProjectionWorker:
 
     def _lead(self) -> None:
         self._active.set()
-        self.projection.view.projecting_here.set()
+        self.projection.view.lead()
         try:
             channel = self.feed.recorder.channel_name
             with NewEventsSignal(self.database_url, channel) as signal:
@@ -170,7 +175,7 @@ class ProjectionWorker:
                     self._wait_for_new_events(signal)
                     position = self.catch_up(position)
         finally:
-            self.projection.view.projecting_here.clear()
+            self.projection.view.step_down()
             self._active.clear()
             self.lock.release()
 

@@ -39,7 +39,8 @@ CREATE_TABLES: dict[str, str] = {
             series_last_end bigint,
             series_id text COLLATE "C",
             original_start_time bigint,
-            metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb{primary_key})""",
+            metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+            document_json text{primary_key})""",
     ATTENDEES: """
         CREATE TABLE IF NOT EXISTS {table} (
             appointment_id text COLLATE "C" NOT NULL,
@@ -87,6 +88,7 @@ ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
         'series_id text COLLATE "C"',
         "original_start_time bigint",
         "metadata jsonb NOT NULL DEFAULT '{{}}'::jsonb",
+        "document_json text",
     ),
     STATUS_HISTORY: ("reason text",),
 }

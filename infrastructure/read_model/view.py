@@ -5,6 +5,7 @@ position reached. Readers use ``PostgresReadModel`` (``reader.py``)."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -18,7 +19,13 @@ from application.queries import AppointmentState
 from application.service import AppointmentsApplication
 from domain.appointment import Appointment
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
+from infrastructure.read_model.body_cache import BodyCache
 from infrastructure.read_model.folding import PositionedEvent, evolve_states
+from infrastructure.read_model.invalidation import (
+    NOTIFY,
+    changed_payloads,
+    channel_of,
+)
 from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
 
@@ -85,7 +92,22 @@ class AppointmentsView(PostgresTrackingRecorder):
         self.committed_here = LocalCommits()
         self.projecting_here = threading.Event()
         """Set while this process's runner leads: then ``committed_here``
-        hears of each of its batches."""
+        hears of each of its batches, and ``bodies`` is invalidated by them."""
+        self.bodies = BodyCache()
+        """Retrieve's response bodies (``infrastructure/read_model/retrieve.py``)."""
+        self.channel = channel_of(self.datastore.schema)
+        """Each batch's ``NOTIFY``: the ids it changed, for other processes' caches."""
+        self.origin = uuid.uuid4().hex
+        """Names this process in its notifications, so it skips its own."""
+
+    def lead(self) -> None:
+        """This process's runner leads from now on: the bodies cached while
+        another process's runner wrote are forgotten."""
+        self.bodies.clear()
+        self.projecting_here.set()
+
+    def step_down(self) -> None:
+        self.projecting_here.clear()
 
     @property
     def ddl_lock_key(self) -> str:
@@ -117,8 +139,13 @@ class AppointmentsView(PostgresTrackingRecorder):
     def apply(self, events: Sequence[PositionedEvent], tracking: Tracking) -> int:
         """Apply the events not yet applied, and record ``tracking``, in one
         transaction; return the view's position afterwards."""
-        with self.datastore.transaction(commit=True) as curs:
-            position = self.apply_in(curs, events, tracking)
+        changed = {p.event.originator_id for p in events}
+        self.bodies.begin(changed)
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                position = self.apply_in(curs, events, tracking)
+        finally:
+            self.bodies.end(changed)
         self.committed_here.announce(position)
         return position
 
@@ -144,8 +171,13 @@ class AppointmentsView(PostgresTrackingRecorder):
         with curs.connection.pipeline():
             if fresh:
                 self.save_events(curs, fresh, current)
+                self._notify_changed(curs, {event.originator_id for event in fresh})
             self._insert_tracking(curs, tracking)
         return tracking.notification_id
+
+    def _notify_changed(self, curs: Cursor[DictRow], changed: set[str]) -> None:
+        for payload in changed_payloads(self.origin, sorted(changed)):
+            curs.execute(NOTIFY, (self.channel, payload))
 
     def claim_position(self, curs: Cursor[DictRow], application_name: str) -> int:
         """Lock this view's tracking row until the transaction ends; its position."""

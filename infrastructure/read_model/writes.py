@@ -47,6 +47,7 @@ APPOINTMENT_COLUMNS: Columns = (
     ("series_id", "text"),
     ("original_start_time", "bigint"),
     ("metadata", "jsonb"),
+    ("document_json", "text"),
 )
 ATTENDEE_COLUMNS: Columns = (
     ("appointment_id", "text"),

@@ -6,17 +6,18 @@ from infrastructure.bootstrap import Container
 from tests.api.conftest import assert_error, create, create_body
 
 
-def lose_the_database(container: Container) -> None:
+def lose_the_database(client: TestClient, container: Container) -> None:
     container.stop_projections()
     container.app.recorder.datastore.pool.close()  # type: ignore[attr-defined]
     container.projections.view.datastore.pool.close()
+    client.portal.call(container.retrieve.aclose)  # type: ignore[union-attr]
 
 
 def test_reads_and_writes_answer_503_when_the_database_is_gone(
     client: TestClient, container: Container
 ) -> None:
     created = create(client)
-    lose_the_database(container)
+    lose_the_database(client, container)
 
     retrieve = client.get(f"/v1/appointments/{created['id']}")
     listing = client.get("/v1/appointments")
@@ -34,7 +35,7 @@ def test_reads_and_writes_answer_503_when_the_database_is_gone(
 def test_liveness_holds_and_readiness_fails_without_the_database(
     client: TestClient, container: Container
 ) -> None:
-    lose_the_database(container)
+    lose_the_database(client, container)
 
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")

@@ -101,6 +101,76 @@ def test_a_created_appointment_links_to_the_operations_that_take_it(
     }
 
 
+def test_the_document_pairs_this_and_following_with_the_ending_statuses_only(
+    client: TestClient, document: dict[str, Any]
+) -> None:
+    schema = document["components"]["schemas"]["StatusChange"]
+    appointment = create(client)
+
+    refused = client.post(
+        f"/v1/appointments/{appointment['id']}/status",
+        json={"status": "confirmed", "changed_by": "u1", "scope": "this_and_following"},
+    )
+
+    assert schema["if"]["properties"] == {"scope": {"const": "this_and_following"}}
+    assert schema["then"]["properties"]["status"]["enum"] == ["cancelled", "no_show"]
+    assert_error(refused, 400, "parameter_invalid", "scope")
+
+
+def test_a_created_webhook_endpoint_links_to_its_id_routes_and_list_cursor(
+    document: dict[str, Any],
+) -> None:
+    endpoints = "/v1/webhook_endpoints"
+    one = f"{endpoints}/{{endpoint_id}}"
+    created = document["paths"][endpoints]["post"]["responses"]["201"]
+
+    links = {
+        link["operationId"]: link["parameters"] for link in created["links"].values()
+    }
+
+    by_id = {"path.endpoint_id": "$response.body#/id"}
+    assert links == {
+        operation_id(document, one, "get"): by_id,
+        operation_id(document, one, "post"): by_id,
+        operation_id(document, one, "delete"): by_id,
+        operation_id(document, f"{one}/deliveries", "get"): by_id,
+        operation_id(document, f"{one}/replay", "post"): by_id,
+        operation_id(document, endpoints, "get"): {
+            "query.starting_after": "$response.body#/id"
+        },
+    }
+
+
+def test_every_link_names_parameters_its_target_takes(
+    document: dict[str, Any],
+) -> None:
+    taken = {
+        operation["operationId"]: {
+            f"{p['in']}.{p['name']}" for p in operation.get("parameters", [])
+        }
+        for path_item in document["paths"].values()
+        for operation in path_item.values()
+    }
+    webhook_operations = {
+        operation["operationId"]
+        for path, path_item in document["paths"].items()
+        if path.startswith("/v1/webhook_endpoints")
+        for operation in path_item.values()
+    }
+    appointment = document["paths"][ONE]["get"]["responses"]["200"]
+
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            for response in operation["responses"].values():
+                for link in response.get("links", {}).values():
+                    assert set(link["parameters"]) <= taken[link["operationId"]]
+    assert not webhook_operations & set(appointment["links"])
+
+
+def operation_id(document: dict[str, Any], path: str, method: str) -> str:
+    return str(document["paths"][path][method]["operationId"])
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [

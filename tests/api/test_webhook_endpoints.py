@@ -55,12 +55,13 @@ def test_endpoints_are_listed_oldest_first_a_page_at_a_time(client: TestClient) 
     assert first["has_more"] is True
     assert [e["id"] for e in rest["data"]] == ids[2:]
     assert rest["has_more"] is False
-    assert_error(
-        client.get(PATH, params={"starting_after": "we_nope"}),
-        400,
-        "parameter_invalid",
-        "starting_after",
-    )
+    for unknown in ("we_nope", "we_" + "0" * 20):
+        assert_error(
+            client.get(PATH, params={"starting_after": unknown}),
+            400,
+            "parameter_invalid",
+            "starting_after",
+        )
 
 
 def test_the_same_idempotency_key_creates_one_endpoint(client: TestClient) -> None:

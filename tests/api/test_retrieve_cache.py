@@ -1,0 +1,218 @@
+"""Retrieve's stored bodies and their in-process cache (docs/performance.md,
+issue 18): the same bytes as before, and never an older version than a write
+another process has answered (CONTRACT section 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from time import monotonic, sleep
+
+import pytest
+from fastapi.testclient import TestClient
+from psycopg.sql import SQL
+
+from api import responses
+from api.app import create_app
+from application.access import Scope
+from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.read_model.invalidation import REBUILDING, REBUILT
+from infrastructure.read_model.retrieve import CachedRetrieve
+from infrastructure.settings import Settings
+from tests.api.conftest import bearer, create, create_body, new_key
+from tests.api.test_recurring import a_series, occurrence
+from tests.fakes import ManualClock, RecordingVideoMeetings
+
+ROUNDS = 25
+
+
+@pytest.fixture
+def leader(container: Container) -> Iterator[TestClient]:
+    """Process A: its runner projects, so its cache is trusted."""
+    secret = new_key(container, "leader", Scope.ADMIN)
+    app = create_app(lambda: container)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(secret)) as c:
+        assert until(lambda: cached_retrieve(container).trusted)
+        yield c
+
+
+@pytest.fixture
+def other_container(
+    settings: Settings, schema: str, clock: ManualClock, video: RecordingVideoMeetings
+) -> Iterator[Container]:
+    built = bootstrap(settings, schema=schema, clock=clock, video=video)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def other(other_container: Container) -> Iterator[TestClient]:
+    """Process B: no runner here; its writes wait on the tracking table."""
+    secret = new_key(other_container, "other", Scope.ADMIN)
+    app = create_app(lambda: other_container, run_projections=False)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(secret)) as c:
+        assert until(lambda: other_container.cache_listener.trusted)
+        yield c
+
+
+def cached_retrieve(container: Container) -> CachedRetrieve:
+    assert isinstance(container.retrieve, CachedRetrieve)
+    return container.retrieve
+
+
+def until(condition: object, seconds: float = 10.0) -> bool:
+    deadline = monotonic() + seconds
+    while monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        sleep(0.01)
+    return False
+
+
+def etag(response: object) -> int:
+    return int(response.headers["ETag"].strip('"'))  # type: ignore[attr-defined]
+
+
+def test_a_write_answered_in_another_process_is_never_read_older(
+    container: Container, leader: TestClient, other: TestClient
+) -> None:
+    appointment_id = create(other)["id"]
+    cache = container.projections.view.bodies
+
+    for round_number in range(ROUNDS):
+        before = leader.get(f"/v1/appointments/{appointment_id}")
+        assert cache.get(appointment_id) is not None  # the next read could hit
+        written = other.patch(
+            f"/v1/appointments/{appointment_id}",
+            json={"updated_by": "user_other", "description": f"round {round_number}"},
+        )
+        after = leader.get(f"/v1/appointments/{appointment_id}")
+
+        assert written.status_code == 200, written.text
+        assert etag(written) == etag(before) + 1
+        assert etag(after) == etag(written)
+        assert after.json()["description"] == f"round {round_number}"
+
+
+def test_a_write_answered_by_the_leading_process_is_read_in_another(
+    leader: TestClient, other: TestClient
+) -> None:
+    appointment_id = create(leader)["id"]
+
+    for round_number in range(ROUNDS):
+        other.get(f"/v1/appointments/{appointment_id}")
+        written = leader.patch(
+            f"/v1/appointments/{appointment_id}",
+            json={"updated_by": "user_leader", "description": f"round {round_number}"},
+        )
+        after = other.get(f"/v1/appointments/{appointment_id}")
+
+        assert etag(after) == etag(written)
+        assert after.json()["description"] == f"round {round_number}"
+
+
+def test_the_stored_body_is_the_bytes_the_document_renders_to(
+    container: Container, leader: TestClient
+) -> None:
+    body = create_body(
+        name="Zoë's check-in \u2028 ✓",
+        interaction_type="in_person",
+        location={"name": "North", "address": "1 Main St", "room": "2"},
+        metadata={"zz": "1", "a": "2", "clinic_ref": "x", "b": "é"},
+    )
+    appointment_id = leader.post("/v1/appointments", json=body).json()["id"]
+
+    fast = leader.get(f"/v1/appointments/{appointment_id}")
+    state = container.read_model.get(appointment_id)
+    assert state is not None
+    rendered = responses.appointment(state)
+
+    assert fast.content == rendered.body
+    assert fast.headers["ETag"] == rendered.headers["ETag"]
+    assert fast.headers["Content-Type"] == rendered.headers["Content-Type"]
+    assert list(fast.json()) == list(state.document)
+
+
+def test_rows_written_before_stored_bodies_are_served_the_same(
+    container: Container, leader: TestClient
+) -> None:
+    appointment_id = create(leader)["id"]
+    stored = leader.get(f"/v1/appointments/{appointment_id}")
+    container.projections.view.bodies.clear()
+    view = container.projections.view
+    with view.datastore.transaction(commit=True) as curs:
+        curs.execute(
+            SQL("UPDATE {t} SET document_json = NULL").format(
+                t=view.tables.appointments
+            )
+        )
+
+    legacy = leader.get(f"/v1/appointments/{appointment_id}")
+
+    assert legacy.content == stored.content
+    assert legacy.headers["ETag"] == stored.headers["ETag"]
+
+
+def test_an_occurrence_without_a_history_is_still_served(leader: TestClient) -> None:
+    series = a_series(leader)
+
+    response = leader.get(f"/v1/appointments/{occurrence(series, 2)}")
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"0"'
+    assert response.json()["recurring"]["series"] == series["id"]
+
+
+def test_an_unknown_id_is_still_404(leader: TestClient) -> None:
+    response = leader.get("/v1/appointments/appt_00000000000000000000")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "resource_missing"
+
+
+def test_another_process_hears_the_batches_and_evicts(
+    other_container: Container, leader: TestClient, other: TestClient
+) -> None:
+    appointment_id = create(leader)["id"]
+    other.get(f"/v1/appointments/{appointment_id}")
+    cache = other_container.projections.view.bodies
+    assert cache.get(appointment_id) is not None
+
+    leader.patch(
+        f"/v1/appointments/{appointment_id}",
+        json={"updated_by": "user_leader", "description": "changed"},
+    )
+
+    assert until(lambda: cache.get(appointment_id) is None)
+
+
+def test_a_rebuild_is_distrusted_until_it_is_done_then_forgotten(
+    container: Container, leader: TestClient
+) -> None:
+    appointment_id = create(leader)["id"]
+    leader.get(f"/v1/appointments/{appointment_id}")
+    listener = container.cache_listener
+    bodies = container.projections.view.bodies
+
+    listener.heard(REBUILDING)
+    distrusted = not cached_retrieve(container).trusted
+    listener.heard(REBUILT)
+
+    assert distrusted
+    assert cached_retrieve(container).trusted
+    assert bodies.get(appointment_id) is None
+
+
+def test_after_a_rebuild_the_cache_is_forgotten_and_reads_are_the_same(
+    container: Container, leader: TestClient
+) -> None:
+    appointment_id = create(leader)["id"]
+    before = leader.get(f"/v1/appointments/{appointment_id}")
+    bodies = container.projections.view.bodies
+    assert bodies.get(appointment_id) is not None
+
+    container.projections.rebuild()
+
+    assert bodies.get(appointment_id) is None
+    assert until(lambda: cached_retrieve(container).trusted)
+    after = leader.get(f"/v1/appointments/{appointment_id}")
+    assert after.content == before.content
