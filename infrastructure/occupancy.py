@@ -87,8 +87,7 @@ KEEP = (
 WRITE = (
     "WITH s AS MATERIALIZED (SELECT * FROM " + SLOTS + "), "
     "released AS (DELETE FROM {table} AS o "
-    "USING unnest(%(booked)s::text[]) AS booked(owner) "
-    "WHERE o.owner_id = booked.owner AND NOT EXISTS "
+    "WHERE o.owner_id = ANY(%(booked)s::text[]) AND NOT EXISTS "
     "(SELECT 1 FROM s WHERE s.owner = o.owner_id AND " + KEEP + ") RETURNING 1), "
     "added AS (INSERT INTO {table} "
     "(person_id, appointment_id, owner_id, start_time, end_time, exclusive, "
