@@ -160,13 +160,13 @@ class AppointmentsView(PostgresTrackingRecorder):
             # One round trip: lock the tracking row, then (in the same
             # transaction, so after the lock) read the rows the batch changes.
             claimed = self._start_claim(curs, tracking.application_name)
-            current = self.writer.load(claimed.connection.cursor(), with_history(batch))
+            current = self.writer.load(claimed.connection.cursor(), rows_to_load(batch))
             position = self._claimed_position(claimed)
         if tracking.notification_id <= position:
             return position
         fresh = [p.event for p in events if p.position > position]
         if len(fresh) < len(batch):  # another runner or a swap did part of it
-            current = self.writer.load(curs, with_history(fresh))
+            current = self.writer.load(curs, rows_to_load(fresh))
         # Pipelined: the rows' and the tracking's statements cost one round trip.
         with curs.connection.pipeline():
             if fresh:
@@ -206,7 +206,7 @@ class AppointmentsView(PostgresTrackingRecorder):
         """Write the states ``events`` lead to from ``current`` (the stored
         rows they change; read here when not given)."""
         if current is None:
-            current = self.writer.load(curs, with_history(events))
+            current = self.writer.load(curs, rows_to_load(events))
         self.writer.save(curs, list(evolve_states(current, events).values()))
 
     def position(self) -> int:
@@ -215,7 +215,7 @@ class AppointmentsView(PostgresTrackingRecorder):
             return self.max_tracking_id(self.application_name) or 0
 
 
-def with_history(events: Sequence[Appointment.Event]) -> set[str]:
+def rows_to_load(events: Sequence[Appointment.Event]) -> set[str]:
     """The appointments whose first event here is not their first at all:
     the rows to load. An appointment created in the batch has none yet (the
     tracking row's lock keeps any event from being applied twice)."""
