@@ -260,6 +260,7 @@ def build_cache_listener(
         channel=view.channel,
         origin=view.origin,
         cache=view.bodies,
+        committed=view.committed,
         rebuild_running=partial(is_lock_held, key=key),
     )
 

@@ -1,13 +1,16 @@
 """Keeping other processes' retrieve caches honest: the projection's
 ``NOTIFY`` and every process's ``LISTEN``.
 
-Each batch the projection commits sends ``changed <origin> <id>,<id>,...``
-on the schema's read-model channel (in its transaction, so delivered on
-commit); a rebuild sends ``rebuilding`` before it starts and ``rebuilt``
-after its swap (or its failure). ``CacheListener`` (one thread per process,
-on its own connection to the primary: a standby cannot ``LISTEN``) evicts
-the ids it hears of, clears the cache on ``rebuilt``, and says whether this
-process may trust its cache without asking the database (``trusted``).
+Each batch the projection commits sends ``changed <origin> <position>
+<id>,<id>,...`` on the schema's read-model channel (in its transaction, so
+delivered once it is committed and visible); a rebuild sends ``rebuilding``
+before it starts and ``rebuilt`` after its swap (or its failure).
+``CacheListener`` (one thread per process, on its own connection to the
+primary: a standby cannot ``LISTEN``) evicts the ids it hears of, tells the
+process's writers waiting for the read model the position committed
+(``CommittedPositions``: no polling of the tracking table), clears the cache on
+``rebuilt``, and says whether this process may trust its cache without asking
+the database (``trusted``).
 
 ``NOTIFY`` is not ordered with another process's answer to its client, so
 a process whose runner does not lead never trusts its cache: it checks the
@@ -25,6 +28,7 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from infrastructure.read_model.body_cache import BodyCache
+from infrastructure.read_model.commits import CommittedPositions
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +48,20 @@ def channel_of(schema: str) -> str:
     return (CHANNEL_PREFIX + schema)[:63]
 
 
-def changed_payloads(origin: str, ids: Sequence[str]) -> Iterator[str]:
-    """``changed <origin> <ids>`` payloads, as few as fit ``MAX_PAYLOAD``."""
+def changed_payloads(origin: str, position: int, ids: Sequence[str]) -> Iterator[str]:
+    """``changed <origin> <position> <ids>`` payloads, as few as fit
+    ``MAX_PAYLOAD``; one (with no ids) even when ``ids`` is empty, since the
+    position alone wakes waiting writers."""
+    head = f"{CHANGED} {origin} {position} "
     chunk: list[str] = []
     size = 0
     for appointment_id in ids:
         if chunk and size + len(appointment_id) + 1 > MAX_PAYLOAD:
-            yield f"{CHANGED} {origin} {','.join(chunk)}"
+            yield head + ",".join(chunk)
             chunk, size = [], 0
         chunk.append(appointment_id)
         size += len(appointment_id) + 1
-    if chunk:
-        yield f"{CHANGED} {origin} {','.join(chunk)}"
+    yield head + ",".join(chunk)
 
 
 def announce(database_url: str, channel: str, payload: str) -> None:
@@ -80,14 +86,17 @@ class CacheListener:
         channel: str,
         origin: str,
         cache: BodyCache,
+        committed: CommittedPositions,
         rebuild_running: Callable[[psycopg.Connection[tuple[object, ...]]], bool],
     ) -> None:
         self.database_url = database_url
         self.channel = channel
         self.origin = origin
         self.cache = cache
+        self.committed = committed
         self.rebuild_running = rebuild_running
-        self._listening = threading.Event()
+        self._listening = committed.hearing
+        """Shared with ``committed``: its waiters trust it while this is set."""
         self._rebuilding = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -142,9 +151,12 @@ class CacheListener:
     def heard(self, payload: str) -> None:
         kind, _, rest = payload.partition(" ")
         if kind == CHANGED:
-            origin, _, ids = rest.partition(" ")
-            if origin != self.origin:
+            origin, _, rest = rest.partition(" ")
+            position, _, ids = rest.partition(" ")
+            if origin != self.origin and ids:
                 self.cache.evict(ids.split(","))
+            if position.isdigit():
+                self.committed.announce(int(position))
         elif kind == REBUILDING:
             self._rebuilding.set()
         elif kind == REBUILT:

@@ -38,8 +38,11 @@ from infrastructure.read_model.listing import (
 )
 from infrastructure.read_model.view import AppointmentsView
 
+HEARD_SOON_SECONDS = 0.05
+"""How long a woken writer waits before its first look at the tracking table."""
+
 RECHECK_SECONDS = 0.5
-"""How often a writer woken by local batches still reads the tracking table."""
+"""How often a writer woken by committed batches still reads the tracking table."""
 
 QUICK_LOOKS = (0.002, 0.004, 0.008, 0.016, 0.032)
 """Pauses (seconds) between the first looks at the tracking table in wait_for."""
@@ -140,12 +143,14 @@ class PostgresReadModel:
     def wait_for(self, position: int, timeout: float) -> bool:
         """Whether the view has processed ``position`` within ``timeout``.
 
-        When this process's runner leads, each committed batch wakes the
-        waiters: no polling. Otherwise a few quick looks at the tracking table,
-        then the library's ``TrackingRecorder.wait`` (its first pause is 100 ms,
+        Woken, not polling, when this process hears of committed batches (its
+        own runner leads, or the cache listener hears the leader's
+        ``NOTIFY``). Otherwise a few quick looks at the tracking table, then
+        the library's ``TrackingRecorder.wait`` (its first pause is 100 ms,
         while a running projection usually applies a write within a few ms)."""
-        if self.view.projecting_here.is_set():
-            return self._wait_for_local_runner(position, timeout)
+        committed = self.view.committed
+        if self.view.projecting_here.is_set() or committed.hearing.is_set():
+            return self._wait_woken(position, timeout)
         deadline = monotonic() + timeout
         try:
             with database_errors():
@@ -157,19 +162,23 @@ class PostgresReadModel:
             return False
         return True
 
-    def _wait_for_local_runner(self, position: int, timeout: float) -> bool:
-        """Woken by this process's batches; the tracking table is read once at
-        first, then every ``RECHECK_SECONDS`` in case a rebuild's swap (which
-        another view applies) moved the position."""
+    def _wait_woken(self, position: int, timeout: float) -> bool:
+        """Woken by each committed batch this process hears of, with no round
+        trip when one is heard within ``HEARD_SOON_SECONDS``; then the tracking
+        table is read every ``RECHECK_SECONDS`` in case the position moved
+        unheard (a rebuild's swap, a batch committed before the listener
+        started)."""
+        committed = self.view.committed
         deadline = monotonic() + timeout
+        if committed.wait_until(position, min(HEARD_SOON_SECONDS, timeout)):
+            return True
         while True:
-            if self.view.committed_here.reached(position) or self._tracked(position):
+            if committed.reached(position) or self._tracked(position):
                 return True
             remaining = deadline - monotonic()
             if remaining <= 0:
                 return False
-            pause = min(RECHECK_SECONDS, remaining)
-            if self.view.committed_here.wait_until(position, pause):
+            if committed.wait_until(position, min(RECHECK_SECONDS, remaining)):
                 return True
 
     def _reached_soon(self, position: int, deadline: float) -> bool:

@@ -20,6 +20,7 @@ from application.service import AppointmentsApplication
 from domain.appointment import Appointment
 from infrastructure.advisory_locks import LOCK_UNTIL_COMMIT
 from infrastructure.read_model.body_cache import BodyCache
+from infrastructure.read_model.commits import CommittedPositions
 from infrastructure.read_model.folding import PositionedEvent, evolve_states
 from infrastructure.read_model.invalidation import (
     NOTIFY,
@@ -30,29 +31,6 @@ from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
 
 TRACKING_TABLE = "appointments_tracking"
-
-
-class LocalCommits:
-    """The position this process's batches have committed, so that writers
-    waiting in the same process are woken by each batch instead of polling."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._position = 0
-
-    def announce(self, position: int) -> None:
-        with self._changed:
-            self._position = max(self._position, position)
-            self._changed.notify_all()
-
-    def reached(self, position: int) -> bool:
-        with self._changed:
-            return self._position >= position
-
-    def wait_until(self, position: int, timeout: float) -> bool:
-        """Whether a batch reaching ``position`` commits within ``timeout``."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._position >= position, timeout)
 
 
 class AppointmentsView(PostgresTrackingRecorder):
@@ -89,10 +67,12 @@ class AppointmentsView(PostgresTrackingRecorder):
             "DO UPDATE SET notification_id = t.notification_id "
             "RETURNING notification_id"
         ).format(tracking=tracking)
-        self.committed_here = LocalCommits()
+        self.committed = CommittedPositions()
+        """Told of each committed batch: this process's, and (while the cache
+        listener hears them) every other process's."""
         self.projecting_here = threading.Event()
-        """Set while this process's runner leads: then ``committed_here``
-        hears of each of its batches, and ``bodies`` is invalidated by them."""
+        """Set while this process's runner leads: then ``committed`` hears of
+        each of its batches, and ``bodies`` is invalidated by them."""
         self.bodies = BodyCache()
         """Retrieve's response bodies (``infrastructure/read_model/retrieve.py``)."""
         self.channel = channel_of(self.datastore.schema)
@@ -146,7 +126,7 @@ class AppointmentsView(PostgresTrackingRecorder):
                 position = self.apply_in(curs, events, tracking)
         finally:
             self.bodies.end(changed)
-        self.committed_here.announce(position)
+        self.committed.announce(position)
         return position
 
     def apply_in(
@@ -171,12 +151,18 @@ class AppointmentsView(PostgresTrackingRecorder):
         with curs.connection.pipeline():
             if fresh:
                 self.save_events(curs, fresh, current)
-                self._notify_changed(curs, {event.originator_id for event in fresh})
             self._insert_tracking(curs, tracking)
+            self._notify_changed(
+                curs,
+                tracking.notification_id,
+                {event.originator_id for event in fresh},
+            )
         return tracking.notification_id
 
-    def _notify_changed(self, curs: Cursor[DictRow], changed: set[str]) -> None:
-        for payload in changed_payloads(self.origin, sorted(changed)):
+    def _notify_changed(
+        self, curs: Cursor[DictRow], position: int, changed: set[str]
+    ) -> None:
+        for payload in changed_payloads(self.origin, position, sorted(changed)):
             curs.execute(NOTIFY, (self.channel, payload))
 
     def claim_position(self, curs: Cursor[DictRow], application_name: str) -> int:

@@ -16,6 +16,7 @@ from api import responses
 from api.app import create_app
 from application.access import Scope
 from infrastructure.bootstrap import Container, bootstrap
+from infrastructure.read_model.body_cache import BodyCache
 from infrastructure.read_model.invalidation import REBUILDING, REBUILT
 from infrastructure.read_model.retrieve import CachedRetrieve
 from infrastructure.settings import Settings
@@ -47,7 +48,7 @@ def other_container(
 
 @pytest.fixture
 def other(other_container: Container) -> Iterator[TestClient]:
-    """Process B: no runner here; its writes wait on the tracking table."""
+    """Process B: no runner here; its writes are woken by A's ``NOTIFY``."""
     secret = new_key(other_container, "other", Scope.ADMIN)
     app = create_app(lambda: other_container, run_projections=False)
     with TestClient(app, raise_server_exceptions=False, headers=bearer(secret)) as c:
@@ -70,6 +71,19 @@ def until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return False
 
 
+def read_until_cached(
+    client: TestClient, cache: BodyCache, appointment_id: str
+) -> httpx.Response:
+    """Retrieve until the body is cached: a write answered in another process
+    (woken by the leader's ``NOTIFY``) can be read while the leader's batch
+    has not yet ended its cache's flux, which refuses that first fill."""
+    deadline = monotonic() + 10.0
+    while True:
+        response = client.get(f"/v1/appointments/{appointment_id}")
+        if cache.get(appointment_id) is not None or monotonic() > deadline:
+            return response
+
+
 def etag(response: httpx.Response) -> int:
     return int(response.headers["ETag"].strip('"'))
 
@@ -81,7 +95,7 @@ def test_a_write_answered_in_another_process_is_never_read_older(
     cache = container.projections.view.bodies
 
     for round_number in range(ROUNDS):
-        before = leader.get(f"/v1/appointments/{appointment_id}")
+        before = read_until_cached(leader, cache, appointment_id)
         assert cache.get(appointment_id) is not None  # the next read could hit
         written = other.patch(
             f"/v1/appointments/{appointment_id}",
@@ -185,6 +199,34 @@ def test_another_process_hears_the_batches_and_evicts(
     )
 
     assert until(lambda: cache.get(appointment_id) is None)
+
+
+def test_another_process_hears_the_position_of_each_batch(
+    container: Container,
+    other_container: Container,
+    leader: TestClient,
+    other: TestClient,
+) -> None:
+    create(other)
+    position = container.projections.view.position()
+
+    committed = other_container.projections.view.committed
+    assert until(lambda: committed.reached(position))
+
+
+def test_a_heard_position_wakes_a_waiting_writer_without_the_tracking_table(
+    other_container: Container, other: TestClient
+) -> None:
+    """Hearing a batch's ``NOTIFY`` is proof it is committed: the wait ends on
+    it alone (here, a position the tracking table has not reached)."""
+    far_ahead = other_container.projections.view.position() + 1_000_000
+    read_model = other_container.read_model
+    unheard = read_model.wait_for(far_ahead, 0.1)
+
+    other_container.cache_listener.heard(f"changed elsewhere {far_ahead} ")
+
+    assert not unheard
+    assert read_model.wait_for(far_ahead, 0.1)
 
 
 def test_a_rebuild_is_distrusted_until_it_is_done_then_forgotten(

@@ -96,10 +96,11 @@ def test_clear_refuses_fills_begun_before_it() -> None:
 
 @given(st.lists(st.text(alphabet="abc_0123456789", min_size=1, max_size=30)))
 def test_changed_ids_fit_notifications_and_are_all_named(ids: list[str]) -> None:
-    payloads = list(changed_payloads("origin", ids))
+    payloads = list(changed_payloads("origin", 42, ids))
 
-    named = [i for p in payloads for i in p.split(" ", 2)[2].split(",")]
+    named = [i for p in payloads for i in p.split(" ", 3)[3].split(",") if i]
     assert named == ids
+    assert all(p.split(" ")[:3] == ["changed", "origin", "42"] for p in payloads)
     assert all(len(p.encode()) <= MAX_PAYLOAD + 100 for p in payloads)
 
 
