@@ -40,6 +40,7 @@ from application.bookings import Booking, Busy
 from application.errors import database_errors
 from domain.errors import Conflict, ScheduleConflict
 from domain.values import MAX_DURATION_MS
+from infrastructure.sql_text import rendered
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -168,6 +169,7 @@ class OccupancyTable:
         self._events = Identifier(schema, events_table)
         self._schema = schema
         self._format = {"table": self._table, "events": self._events}
+        self._rendered: dict[str, bytes] = {}
 
     def create_statements(self) -> list[Composed]:
         statements = [
@@ -231,8 +233,15 @@ class OccupancyTable:
                 found.update(_conflicts(curs.fetchall()))
         return sorted(found)
 
-    def _sql(self, statement: str) -> Composed:
-        return SQL(statement).format(longest=SQL(str(MAX_DURATION_MS)), **self._format)
+    def _sql(self, statement: str) -> bytes:
+        """``statement`` for this table, rendered once (``sql_text.py``)."""
+        text = self._rendered.get(statement)
+        if text is None:
+            text = rendered(
+                SQL(statement).format(longest=SQL(str(MAX_DURATION_MS)), **self._format)
+            )
+            self._rendered[statement] = text
+        return text
 
 
 class PostgresBusyTimes:

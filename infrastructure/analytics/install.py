@@ -59,5 +59,5 @@ def fill_missing_occurrences(curs: Cursor[DictRow], view: AppointmentsView) -> i
     curs.execute(missing)
     states = [AppointmentState(r["document"], r["version"]) for r in curs.fetchall()]
     occurrences = ChildTable.of(tables.occurrences, OCCURRENCE_COLUMNS, occurrence_rows)
-    occurrences.replace(curs, states)
+    occurrences.replace(curs, states, stored=())  # they have none: NOT EXISTS
     return len(states)

@@ -29,6 +29,7 @@ from infrastructure.read_model.invalidation import (
 )
 from infrastructure.read_model.tables import ViewTables
 from infrastructure.read_model.writes import ViewWriter
+from infrastructure.sql_text import rendered
 
 TRACKING_TABLE = "appointments_tracking"
 
@@ -61,12 +62,15 @@ class AppointmentsView(PostgresTrackingRecorder):
         if indexes:
             self.sql_create_statements.extend(self.tables.create_index_statements())
         tracking = Identifier(self.datastore.schema, tracking_table_name)
-        self.claim_position_statement = SQL(
-            "INSERT INTO {tracking} AS t (application_name, notification_id) "
-            "VALUES (%s, 0) ON CONFLICT (application_name) "
-            "DO UPDATE SET notification_id = t.notification_id "
-            "RETURNING notification_id"
-        ).format(tracking=tracking)
+        self.claim_position_statement = rendered(
+            SQL(
+                "INSERT INTO {tracking} AS t (application_name, notification_id) "
+                "VALUES (%s, 0) ON CONFLICT (application_name) "
+                "DO UPDATE SET notification_id = t.notification_id "
+                "RETURNING notification_id"
+            ).format(tracking=tracking)
+        )
+
         self.committed = CommittedPositions()
         """Told of each committed batch: this process's, and (while the cache
         listener hears them) every other process's."""
@@ -193,7 +197,8 @@ class AppointmentsView(PostgresTrackingRecorder):
         rows they change; read here when not given)."""
         if current is None:
             current = self.writer.load(curs, rows_to_load(events))
-        self.writer.save(curs, list(evolve_states(current, events).values()))
+        states = list(evolve_states(current, events).values())
+        self.writer.save(curs, states, stored=current.keys())
 
     def position(self) -> int:
         """The last notification id this view has processed (0 before any)."""

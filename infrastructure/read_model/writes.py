@@ -24,6 +24,7 @@ from infrastructure.read_model.rows import (
     status_history_rows,
 )
 from infrastructure.read_model.tables import ViewTables
+from infrastructure.sql_text import rendered
 
 Columns = tuple[tuple[str, str], ...]
 """Each column's name and its PostgreSQL type."""
@@ -104,8 +105,8 @@ def upsert_from_arrays(table: Identifier, cols: Columns) -> Composed:
 class ChildTable:
     """A table of rows derived from each appointment, replaced on every change."""
 
-    delete: Composed
-    insert: Composed
+    delete: bytes
+    insert: bytes
     width: int
     rows_of: Callable[[AppointmentState], list[Row]]
 
@@ -118,16 +119,22 @@ class ChildTable:
     ) -> ChildTable:
         delete = SQL("DELETE FROM {table} WHERE appointment_id = ANY(%s::text[])")
         return cls(
-            delete.format(table=table),
-            insert_from_arrays(table, cols),
+            rendered(delete.format(table=table)),
+            rendered(insert_from_arrays(table, cols)),
             len(cols),
             rows_of,
         )
 
     def replace(
-        self, curs: Cursor[DictRow], states: Sequence[AppointmentState]
+        self,
+        curs: Cursor[DictRow],
+        states: Sequence[AppointmentState],
+        stored: Collection[str],
     ) -> None:
-        curs.execute(self.delete, ([state.document["id"] for state in states],))
+        """Delete the child rows of the ``stored`` appointments (the others
+        are new and have none), then insert every state's."""
+        if stored:
+            curs.execute(self.delete, (list(stored),))
         rows = [row for state in states for row in self.rows_of(state)]
         if rows:
             curs.execute(self.insert, columns(rows, self.width))
@@ -137,11 +144,13 @@ class ViewWriter:
     """The statements that load and save states in one set of tables."""
 
     def __init__(self, tables: ViewTables) -> None:
-        self.select_states = SQL(
-            "SELECT id, version, document FROM {table} WHERE id = ANY(%s::text[])"
-        ).format(table=tables.appointments)
-        self.upsert_appointments = upsert_from_arrays(
-            tables.appointments, APPOINTMENT_COLUMNS
+        self.select_states = rendered(
+            SQL(
+                "SELECT id, version, document FROM {table} WHERE id = ANY(%s::text[])"
+            ).format(table=tables.appointments)
+        )
+        self.upsert_appointments = rendered(
+            upsert_from_arrays(tables.appointments, APPOINTMENT_COLUMNS)
         )
         self.children = (
             ChildTable.of(tables.attendees, ATTENDEE_COLUMNS, attendee_rows),
@@ -163,9 +172,19 @@ class ViewWriter:
             for row in curs.fetchall()
         }
 
-    def save(self, curs: Cursor[DictRow], states: Sequence[AppointmentState]) -> None:
-        """Write each state's row, and replace its child rows."""
+    def save(
+        self,
+        curs: Cursor[DictRow],
+        states: Sequence[AppointmentState],
+        stored: Collection[str],
+    ) -> None:
+        """Write each state's row, and replace its child rows; ``stored`` names
+        those of them that have rows already (the others are new)."""
         rows = [appointment_row(state) for state in states]
         curs.execute(self.upsert_appointments, columns(rows, len(APPOINTMENT_COLUMNS)))
+        changed = {state.document["id"] for state in states}
+        replaced = [
+            appointment_id for appointment_id in stored if appointment_id in changed
+        ]
         for child in self.children:
-            child.replace(curs, states)
+            child.replace(curs, states, replaced)
