@@ -117,9 +117,10 @@ def swap_in(
         live_position = live.claim_position(curs, feed.name)
 
         def apply_batch(notifications: Sequence[Notification]) -> int:
-            return fresh.apply_in(
-                curs, *projection.batch(notifications, feed.mapper, feed.name)
-            )
+            with curs.connection.pipeline():
+                return fresh.apply_in(
+                    curs, *projection.batch(notifications, feed.mapper, feed.name)
+                )
 
         position = catch_up(
             feed,

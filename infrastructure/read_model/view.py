@@ -70,6 +70,16 @@ class AppointmentsView(PostgresTrackingRecorder):
                 "RETURNING notification_id"
             ).format(tracking=tracking)
         )
+        self.advance_position_statement = rendered(
+            SQL(
+                "WITH moved AS (UPDATE {tracking} SET notification_id = %(position)s "
+                "WHERE application_name = %(name)s AND notification_id < %(position)s "
+                "RETURNING 1) SELECT 1 / (SELECT count(*) FROM moved)::int"
+            ).format(tracking=tracking)
+        )
+        """Move the claimed tracking row on, with no result to wait for: had it
+        not moved (never, under the claim's lock and check) the division by
+        zero aborts the transaction, so the batch's rows are not committed."""
 
         self.committed = CommittedPositions()
         """Told of each committed batch: this process's, and (while the cache
@@ -122,12 +132,21 @@ class AppointmentsView(PostgresTrackingRecorder):
 
     def apply(self, events: Sequence[PositionedEvent], tracking: Tracking) -> int:
         """Apply the events not yet applied, and record ``tracking``, in one
-        transaction; return the view's position afterwards."""
+        transaction; return the view's position afterwards.
+
+        The transaction is one pipeline: two round trips for a batch (the
+        claim, with the rows it changes; then the writes, the tracking and
+        the ``COMMIT``), three when a swap or another runner did part of it."""
         changed = {p.event.originator_id for p in events}
         self.bodies.begin(changed)
         try:
-            with self.datastore.transaction(commit=True) as curs:
-                position = self.apply_in(curs, events, tracking)
+            with (
+                self.datastore.get_connection() as conn,
+                conn.pipeline(),
+                conn.transaction(),
+            ):
+                position = self.apply_in(conn.cursor(), events, tracking)
+            # Here the pipeline is synced: the COMMIT has succeeded.
         finally:
             self.bodies.end(changed)
         self.committed.announce(position)
@@ -139,28 +158,28 @@ class AppointmentsView(PostgresTrackingRecorder):
         events: Sequence[PositionedEvent],
         tracking: Tracking,
     ) -> int:
+        """Apply ``events`` in ``curs``'s transaction, in pipeline mode (the
+        caller's): nothing here waits for a result but the claim."""
         batch = [p.event for p in events]
-        with curs.connection.pipeline():
-            # One round trip: lock the tracking row, then (in the same
-            # transaction, so after the lock) read the rows the batch changes.
-            claimed = self._start_claim(curs, tracking.application_name)
-            current = self.writer.load(claimed.connection.cursor(), rows_to_load(batch))
-            position = self._claimed_position(claimed)
+        # Lock the tracking row, then (in the same transaction, so after the
+        # lock) read the rows the batch changes: one round trip.
+        claimed = self._start_claim(curs, tracking.application_name)
+        current = self.writer.load(claimed.connection.cursor(), rows_to_load(batch))
+        position = self._claimed_position(claimed)
         if tracking.notification_id <= position:
             return position
         fresh = [p.event for p in events if p.position > position]
         if len(fresh) < len(batch):  # another runner or a swap did part of it
             current = self.writer.load(curs, rows_to_load(fresh))
-        # Pipelined: the rows' and the tracking's statements cost one round trip.
-        with curs.connection.pipeline():
-            if fresh:
-                self.save_events(curs, fresh, current)
-            self._insert_tracking(curs, tracking)
-            self._notify_changed(
-                curs,
-                tracking.notification_id,
-                {event.originator_id for event in fresh},
-            )
+        if fresh:
+            self.save_events(curs, fresh, current)
+        curs.execute(
+            self.advance_position_statement,
+            {"position": tracking.notification_id, "name": tracking.application_name},
+        )
+        self._notify_changed(
+            curs, tracking.notification_id, {event.originator_id for event in fresh}
+        )
         return tracking.notification_id
 
     def _notify_changed(

@@ -10,7 +10,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+from eventsourcing.persistence import DataError
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
 from infrastructure.bootstrap import Container
+from infrastructure.read_model import AppointmentsProjection, AppointmentsView
+from infrastructure.read_model.catch_up import EventFeed
 from infrastructure.read_model.runner import leader_key
 from infrastructure.read_model.status import runner_is_active
 from tests.builders import a_draft
@@ -21,6 +29,7 @@ from tests.integration.read_model.helpers import (
     assert_view_matches_events,
     head,
     project_all,
+    table_snapshot,
     wait_until,
 )
 
@@ -89,3 +98,40 @@ def test_a_killed_worker_process_loses_its_batch_and_its_lock(
     container.start_projections()
     assert container.read_model.wait_for(head(container), timeout=10)
     assert_view_matches_events(container)
+
+
+class MisclaimingView(AppointmentsView):
+    """Reads its claimed position as ``stale`` whatever the tracking row
+    holds: what a broken claim would do. The tracking row's own check must
+    then refuse the batch."""
+
+    stale = 0
+
+    def _claimed_position(self, claimed: Cursor[DictRow]) -> int:  # type: ignore[override]
+        claimed.fetchone()
+        return self.stale
+
+
+def test_a_batch_that_cannot_move_the_tracking_row_on_commits_nothing(
+    container: Container,
+) -> None:
+    write_history(container)  # 18 events; the last 6 change statuses only
+    view = container.projections.view
+    feed = EventFeed.of(container.app)
+    projection = AppointmentsProjection(view)
+    view.apply(*projection.batch(feed.after(0, 12), feed.mapper, feed.name))
+    with view.datastore.transaction(commit=True) as curs:  # moved on behind it
+        tracking = Identifier(view.datastore.schema, view.tracking_table_name)
+        curs.execute(
+            SQL("UPDATE {} SET notification_id = %s").format(tracking),
+            (head(container),),
+        )
+    before = table_snapshot(container)
+    misclaiming = MisclaimingView(view.datastore)
+    misclaiming.stale = 12
+
+    with pytest.raises(DataError):
+        misclaiming.apply(*projection.batch(feed.after(12, 6), feed.mapper, feed.name))
+
+    assert table_snapshot(container) == before
+    assert view.position() == head(container)
