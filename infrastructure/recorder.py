@@ -10,7 +10,12 @@ from typing import Any
 
 import psycopg.errors
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -30,6 +35,7 @@ from infrastructure.fail_fast import unretried
 from infrastructure.group_commit import GroupCommit, GroupRefused, PendingSave
 from infrastructure.idempotency import IdempotencyTable
 from infrastructure.occupancy import OccupancyTable
+from infrastructure.sql_text import rendered
 
 logger = logging.getLogger(__name__)
 
@@ -64,18 +70,38 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
                 "appointment_id text NOT NULL)"
             ).format(table=table)
         )
-        self.insert_video_links = SQL(
-            "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
-            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
-        ).format(table=table)
-        self.select_with_history = SQL(
-            "SELECT originator_id FROM {events} "
-            "WHERE originator_id = ANY(%s) AND originator_version = 1"
-        ).format(events=Identifier(self.datastore.schema, events_table_name))
-        self.select_link_taken = SQL(
-            "SELECT EXISTS (SELECT 1 FROM {table} "
-            "WHERE meeting_id = %s OR join_url = %s) AS taken"
-        ).format(table=table)
+        events = Identifier(self.datastore.schema, events_table_name)
+        self.insert_video_links = rendered(
+            SQL(
+                "INSERT INTO {table} (meeting_id, join_url, appointment_id) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
+            ).format(table=table)
+        )
+        self.select_with_history = rendered(
+            SQL(
+                "SELECT originator_id FROM {events} "
+                "WHERE originator_id = ANY(%s) AND originator_version = 1"
+            ).format(events=events)
+        )
+        self.select_link_taken = rendered(
+            SQL(
+                "SELECT EXISTS (SELECT 1 FROM {table} "
+                "WHERE meeting_id = %s OR join_url = %s) AS taken"
+            ).format(table=table)
+        )
+        notifications = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {events} WHERE notification_id > %(after)s{until} "
+            "ORDER BY notification_id LIMIT %(limit)s"
+        )
+        self.select_notifications_after = rendered(
+            notifications.format(events=events, until=SQL(""))
+        )
+        self.select_notifications_between = rendered(
+            notifications.format(
+                events=events, until=SQL(" AND notification_id <= %(until)s")
+            )
+        )
         self.hash_chain = HashChainSchema(
             self.datastore.schema, events_table_name, self.datastore.originator_id_type
         )
@@ -235,6 +261,31 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         ]
         if kept:
             self.idempotency.complete(curs, kept)
+
+    def notifications_after(
+        self, position: int, limit: int, until: int | None = None
+    ) -> list[Notification]:
+        """Up to ``limit`` notifications after ``position`` (up to ``until``):
+        the library's ``select_notifications`` for a projection's catch-up,
+        its statement rendered once instead of built on every call."""
+        params = {"after": position, "limit": limit, "until": until}
+        statement = (
+            self.select_notifications_after
+            if until is None
+            else self.select_notifications_between
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def with_history(self, appointment_ids: Sequence[str]) -> set[str]:
         """Those of the ids with a recorded first event (``application.ports.

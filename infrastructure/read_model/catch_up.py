@@ -6,10 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from eventsourcing.persistence import Mapper, Notification
-from eventsourcing.postgres import PostgresApplicationRecorder
 
 from application.service import AppointmentsApplication
-from infrastructure.recorder import recorder_of
+from infrastructure.recorder import AppointmentsRecorder, recorder_of
 
 ApplyBatch = Callable[[Sequence[Notification]], int]
 """Applies a batch in one transaction and returns the view's position after it."""
@@ -20,7 +19,7 @@ class EventFeed:
     """The upstream application's notification log, as a projection reads it."""
 
     name: str
-    recorder: PostgresApplicationRecorder
+    recorder: AppointmentsRecorder
     mapper: Mapper[str]
 
     @classmethod
@@ -31,10 +30,7 @@ class EventFeed:
         self, position: int, limit: int, until: int | None = None
     ) -> Sequence[Notification]:
         """Up to ``limit`` notifications after ``position`` (up to ``until``)."""
-        notifications: Sequence[Notification] = self.recorder.select_notifications(
-            start=position, limit=limit, stop=until, inclusive_of_start=False
-        )
-        return notifications
+        return self.recorder.notifications_after(position, limit, until)
 
     def head(self) -> int:
         head: int | None = self.recorder.max_notification_id()
