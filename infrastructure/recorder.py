@@ -208,9 +208,13 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         refuses the group is raised as ``GroupRefused`` inside the transaction,
         which then rolls back: nothing of the group is stored."""
         events = [event for pending in group for event in pending.stored_events]
-        with self.datastore.transaction(commit=True) as curs:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+        ):
             try:
-                ids = self._record_group_in(curs, group, events)
+                ids = self._record_group_in(conn.cursor(), group, events)
             except REFUSALS as error:
                 raise GroupRefused(refusal_reason(error)) from error
         store_metrics.record_commit(saves=len(group), events=len(events))
@@ -222,8 +226,12 @@ class AppointmentsRecorder(PostgresApplicationRecorder):
         group: Sequence[PendingSave],
         events: Sequence[StoredEvent],
     ) -> list[int]:
+        """In the caller's pipeline: the rows (one round trip), then the
+        table lock, the events and their ids (one more, its sync); the
+        ``COMMIT`` goes with the caller's last sync."""
         self._write_rows(curs, group)
-        self._insert_stored_events(curs, events)
+        with curs.connection.pipeline():
+            self._insert_stored_events(curs, events)
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])
         check_id_count(ids, events)
         return ids
