@@ -50,8 +50,7 @@ def channel_of(schema: str) -> str:
 
 def changed_payloads(origin: str, position: int, ids: Sequence[str]) -> Iterator[str]:
     """``changed <origin> <position> <ids>`` payloads, as few as fit
-    ``MAX_PAYLOAD``; one (with no ids) even when ``ids`` is empty, since the
-    position alone wakes waiting writers."""
+    ``MAX_PAYLOAD``."""
     head = f"{CHANGED} {origin} {position} "
     chunk: list[str] = []
     size = 0
@@ -61,7 +60,8 @@ def changed_payloads(origin: str, position: int, ids: Sequence[str]) -> Iterator
             chunk, size = [], 0
         chunk.append(appointment_id)
         size += len(appointment_id) + 1
-    yield head + ",".join(chunk)
+    if chunk:
+        yield head + ",".join(chunk)
 
 
 def announce(database_url: str, channel: str, payload: str) -> None:
@@ -153,7 +153,7 @@ class CacheListener:
         if kind == CHANGED:
             origin, _, rest = rest.partition(" ")
             position, _, ids = rest.partition(" ")
-            if origin != self.origin and ids:
+            if origin != self.origin:
                 self.cache.evict(ids.split(","))
             if position.isdigit():
                 self.committed.announce(int(position))

@@ -173,12 +173,16 @@ class AppointmentsView(PostgresTrackingRecorder):
             current = self.writer.load(curs, rows_to_load(fresh))
         if fresh:
             self.save_events(curs, fresh, current)
+            # Only a batch that changes rows is announced: a rebuild records
+            # its fresh tables' position with an empty batch, and that is not
+            # a position the live tables show (every process's waiting
+            # writers would be woken by it).
+            self._notify_changed(
+                curs, tracking.notification_id, {event.originator_id for event in fresh}
+            )
         curs.execute(
             self.advance_position_statement,
             {"position": tracking.notification_id, "name": tracking.application_name},
-        )
-        self._notify_changed(
-            curs, tracking.notification_id, {event.originator_id for event in fresh}
         )
         return tracking.notification_id
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from psycopg.sql import SQL, Identifier
 
 from application.queries import ListQuery
 from infrastructure.advisory_locks import AdvisoryLock
 from infrastructure.bootstrap import Container
-from infrastructure.read_model.rebuild import RebuildInProgress
+from infrastructure.read_model.catch_up import EventFeed
+from infrastructure.read_model.rebuild import RebuildInProgress, fresh_view
+from infrastructure.read_model.replay import replay_by_appointment
 from infrastructure.read_model.runner import leader_key
 from infrastructure.read_model.tables import index_names
 from tests.builders import HOUR_MS, START, a_draft
@@ -149,3 +153,25 @@ def test_only_one_rebuild_runs_at_a_time(container: Container) -> None:
             container.projections.rebuild()
     finally:
         other.release()
+
+
+def test_a_replay_into_fresh_tables_tells_no_process_of_its_position(
+    container: Container,
+) -> None:
+    """Every process wakes its waiting writers on the positions the read
+    model's channel names: the fresh tables' position, before the swap, must
+    not be one of them (the live tables do not show those writes yet)."""
+    for n in range(3):
+        container.app.schedule(a_draft(host=f"host_{n}"))
+    live = container.projections.view
+    with psycopg.connect(container.database_url, autocommit=True) as listening:
+        listening.execute(SQL("LISTEN {}").format(Identifier(live.channel)))
+        replay_by_appointment(
+            EventFeed.of(container.app), fresh_view(live), head(container)
+        )
+        during_replay = [n.payload for n in listening.notifies(timeout=0.5)]
+        project_all(container)
+        live_batch = [n.payload for n in listening.notifies(timeout=5, stop_after=1)]
+
+    assert during_replay == []
+    assert live_batch[0].split(" ")[2] == str(head(container))
