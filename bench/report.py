@@ -4,6 +4,7 @@ ratios and per-phase detail), and the table printed at the end."""
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -108,13 +109,14 @@ TARGETS = (
     ("peak_rss_mb_largest_process", "<", 150.0),
 )
 """Issue 18's goals (list p99, list throughput and lag were raised there)."""
+COMPARISONS = {">=": operator.ge, "<=": operator.le, "<": operator.lt}
 
 
 def targets(values: dict[str, float]) -> dict[str, dict[str, Any]]:
     checked = {}
     for name, sense, goal in TARGETS:
         value = values[name]
-        met = {">=": value >= goal, "<=": value <= goal, "<": value < goal}[sense]
+        met = COMPARISONS[sense](value, goal)
         checked[name] = {"value": value, "target": f"{sense} {goal:g}", "met": met}
     return checked
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 from psycopg.sql import Composable
 
 
-def rendered(statement: Composable | bytes) -> bytes:
+def rendered(statement: Composable) -> bytes:
     """``statement``'s text (identifiers are quoted without a connection:
     psycopg's own escaping, as on any connection in UTF-8)."""
-    if isinstance(statement, bytes):
-        return statement
     return statement.as_bytes()

@@ -182,9 +182,5 @@ class ViewWriter:
         those of them that have rows already (the others are new)."""
         rows = [appointment_row(state) for state in states]
         curs.execute(self.upsert_appointments, columns(rows, len(APPOINTMENT_COLUMNS)))
-        changed = {state.document["id"] for state in states}
-        replaced = [
-            appointment_id for appointment_id in stored if appointment_id in changed
-        ]
         for child in self.children:
-            child.replace(curs, states, replaced)
+            child.replace(curs, states, stored)
