@@ -11,16 +11,21 @@ replica (a write there answers once the replica shows it).
 Everywhere else each retrieve asks the database the cheapest question that
 keeps read-your-writes across processes: one statement, on an asynchronous
 pool, that returns only the version when it equals the cached one, and the
-stored body otherwise.
+stored body otherwise. Retrieves that arrive while the pool's connections are
+all busy are asked together, in the next statement (``VersionChecks``): under
+load one round trip answers many of them, as the group commit does for writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL
 from psycopg_pool import AsyncConnectionPool, PoolClosed
 
 from application.queries import RenderedAppointment
@@ -28,6 +33,7 @@ from infrastructure.read_model.invalidation import CacheListener
 from infrastructure.read_model.rendering import response_body
 from infrastructure.read_model.replica import ReplicaReads
 from infrastructure.read_model.view import AppointmentsView
+from infrastructure.sql_text import rendered
 
 NO_VERSION = -1
 RETRIEVE_POOL_SIZE = 3
@@ -35,20 +41,27 @@ RETRIEVE_POOL_SIZE = 3
 is one indexed read of well under a millisecond, issued from one event loop;
 more would only hold connections (the shared server here allows 100)."""
 
+MAX_CHECKS_PER_STATEMENT = 256
+
 Row = tuple[int, str | None, Any]
+"""``(version, body, document)``: body and document are null when the version
+is the one the reader knows; document (``jsonb``) only for rows written before
+``document_json`` existed."""
 
 
-def version_check(view: AppointmentsView) -> Composed:
-    """``(version, body, document)``: body and document are null when the
-    version is the one given; document (``jsonb``) only for rows written
-    before ``document_json`` existed."""
-    return SQL(
-        "SELECT version, "
-        "CASE WHEN version = %(known)s THEN NULL ELSE document_json END, "
-        "CASE WHEN version <> %(known)s AND document_json IS NULL "
-        "THEN document END "
-        "FROM {table} WHERE id = %(id)s"
+def version_checks(view: AppointmentsView) -> bytes:
+    """One ``(n, *Row)`` per asked id the table holds, ``n`` the id's place
+    (from 1) in the asked ids, each asked with the version its reader knows."""
+    statement = SQL(
+        "SELECT asked.n, a.version, "
+        "CASE WHEN a.version = asked.known THEN NULL ELSE a.document_json END, "
+        "CASE WHEN a.version <> asked.known AND a.document_json IS NULL "
+        "THEN a.document END "
+        "FROM unnest(%(ids)s::text[], %(known)s::bigint[]) "
+        "WITH ORDINALITY AS asked(id, known, n) "
+        "JOIN {table} AS a ON a.id = asked.id"
     ).format(table=view.tables.appointments)
+    return rendered(statement)
 
 
 class AsyncPools:
@@ -101,6 +114,82 @@ def connection_kwargs(view: AppointmentsView, connect_timeout: int) -> dict[str,
     return {**kwargs, "autocommit": True, "connect_timeout": connect_timeout}
 
 
+@dataclass(frozen=True)
+class Check:
+    appointment_id: str
+    known: int
+    answer: asyncio.Future[Row | None]
+
+
+class VersionChecks:
+    """Version checks from one event loop, sent with at most ``pools.size``
+    statements in flight: a check made while they are all in flight waits
+    for the next one, which asks for every check then waiting (up to
+    ``MAX_CHECKS_PER_STATEMENT``)."""
+
+    def __init__(
+        self, pools: AsyncPools, source: Callable[[], AppointmentsView]
+    ) -> None:
+        self.pools = pools
+        self.source = source
+        self._statements: dict[int, bytes] = {}
+        self._waiting: deque[Check] = deque()
+        self._senders: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def check(self, appointment_id: str, known: int) -> Row | None:
+        """The row of ``appointment_id`` (None if the table has none), its
+        body left out when its version is ``known``."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new loop (tests): nothing carries over
+            self._loop, self._waiting, self._senders = loop, deque(), set()
+        check = Check(appointment_id, known, loop.create_future())
+        self._waiting.append(check)
+        if len(self._senders) < self.pools.size:
+            sender = loop.create_task(self._send_waiting())
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
+        return await check.answer
+
+    async def _send_waiting(self) -> None:
+        while self._waiting:
+            count = min(len(self._waiting), MAX_CHECKS_PER_STATEMENT)
+            checks = [self._waiting.popleft() for _ in range(count)]
+            try:
+                rows = await self._fetch(checks)
+            except Exception as error:  # every waiting reader is told, none hangs
+                answer_all(checks, error)
+            else:
+                for place, check in enumerate(checks, start=1):
+                    if not check.answer.done():  # its reader may have gone
+                        check.answer.set_result(rows.get(place))
+
+    async def _fetch(self, checks: list[Check]) -> dict[int, Row]:
+        view = self.source()
+        pool = await self.pools.pool(view)
+        asked = {
+            "ids": [check.appointment_id for check in checks],
+            "known": [check.known for check in checks],
+        }
+        async with pool.connection() as connection:
+            cursor = await connection.execute(self._statement(view), asked)
+            rows = await cursor.fetchall()
+        return {place: (version, body, doc) for place, version, body, doc in rows}
+
+    def _statement(self, view: AppointmentsView) -> bytes:
+        """``version_checks`` of the primary's or the replica's view."""
+        statement = self._statements.get(id(view))
+        if statement is None:
+            statement = self._statements[id(view)] = version_checks(view)
+        return statement
+
+
+def answer_all(checks: list[Check], error: Exception) -> None:
+    for check in checks:
+        if not check.answer.done():
+            check.answer.set_exception(error)
+
+
 class CachedRetrieve:
     def __init__(
         self,
@@ -115,7 +204,7 @@ class CachedRetrieve:
         self.listener = listener
         self.pools = pools
         self.replica = replica
-        self.statement = version_check(view)  # a replica's tables: the same names
+        self.checks = VersionChecks(pools, self._source)
 
     @property
     def trusted(self) -> bool:
@@ -133,7 +222,7 @@ class CachedRetrieve:
         token = self.cache.token()
         known = NO_VERSION if cached is None else cached.version
         try:
-            row = await self._fetch(appointment_id, known)
+            row = await self.checks.check(appointment_id, known)
         except psycopg.Error:
             return None  # ReadModel.get answers, or says what failed
         if row is None:
@@ -149,16 +238,6 @@ class CachedRetrieve:
 
     async def aclose(self) -> None:
         await self.pools.aclose()
-
-    async def _fetch(self, appointment_id: str, known: int) -> Row | None:
-        view = self._source()
-        pool = await self.pools.pool(view)
-        async with pool.connection() as connection:
-            cursor = await connection.execute(
-                self.statement, {"known": known, "id": appointment_id}
-            )
-            row: Row | None = await cursor.fetchone()
-        return row
 
     def _source(self) -> AppointmentsView:
         """The replica's view while reads go there, else the primary's."""

@@ -4,6 +4,7 @@ another process has answered (CONTRACT section 7)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from time import monotonic, sleep
 
@@ -18,7 +19,7 @@ from application.access import Scope
 from infrastructure.bootstrap import Container, bootstrap
 from infrastructure.read_model.body_cache import BodyCache
 from infrastructure.read_model.invalidation import REBUILDING, REBUILT
-from infrastructure.read_model.retrieve import CachedRetrieve
+from infrastructure.read_model.retrieve import CachedRetrieve, Check, Row
 from infrastructure.settings import Settings
 from tests.api.conftest import bearer, create, create_body, new_key
 from tests.api.test_recurring import a_series, occurrence
@@ -260,3 +261,78 @@ def test_after_a_rebuild_the_cache_is_forgotten_and_reads_are_the_same(
     assert until(lambda: cached_retrieve(container).trusted)
     after = leader.get(f"/v1/appointments/{appointment_id}")
     assert after.content == before.content
+
+
+def booked(client: TestClient, n: int) -> str:
+    """The id of a new appointment, with a host of its own."""
+    return create(client, host=f"user_host_{n}", attendees=[f"user_patient_{n}"])["id"]
+
+
+def retrieved_together(
+    retrieve: CachedRetrieve, appointment_ids: list[str], *, closed: bool = False
+) -> tuple[list[int | None], int]:
+    """Each id's retrieved version (None: left to the route), all retrieved
+    at once on one event loop, and how many statements asked for them."""
+    statements = 0
+    fetch = retrieve.checks._fetch
+
+    async def counted(checks: list[Check]) -> dict[int, Row]:
+        nonlocal statements
+        statements += 1
+        return await fetch(checks)
+
+    async def all_at_once() -> list[int | None]:
+        retrieve.checks._fetch = counted  # type: ignore[method-assign]
+        if closed:
+            await retrieve.aclose()
+        try:
+            answers = asyncio.gather(*map(retrieve.rendered, appointment_ids))
+            rendered = await asyncio.wait_for(answers, timeout=10.0)  # a bound
+        finally:
+            await retrieve.aclose()
+        return [None if r is None else r.version for r in rendered]
+
+    return asyncio.run(all_at_once()), statements
+
+
+def test_concurrent_retrieves_elsewhere_are_asked_in_one_statement_each_answered(
+    container: Container, leader: TestClient, other_container: Container
+) -> None:
+    """A process whose runner does not lead asks the database on every
+    retrieve; retrieves waiting at once share one statement, and each gets
+    its own appointment's current version (cached or not, asked twice, or
+    unknown)."""
+    first, second, third = (booked(leader, n) for n in range(3))
+    changed = leader.patch(
+        f"/v1/appointments/{second}",
+        json={"updated_by": "user_leader", "description": "changed"},
+    )
+    retrieve = cached_retrieve(other_container)
+    assert not retrieve.trusted
+    retrieved_together(retrieve, [first])  # cached here
+    unknown = "appt_00000000000000000000"
+    asked = [first, second, unknown, third, second, first] * 5
+
+    versions, statements = retrieved_together(retrieve, asked)
+
+    current = {
+        appointment_id: etag(leader.get(f"/v1/appointments/{appointment_id}"))
+        for appointment_id in (first, second, third)
+    }
+    assert current[second] == etag(changed) == current[first] + 1
+    expected: dict[str, int | None] = {**current, unknown: None}
+    assert versions == [expected[appointment_id] for appointment_id in asked]
+    assert statements == 1
+    assert retrieve.cache.get(second) is not None
+
+
+def test_a_failed_version_check_leaves_every_waiting_retrieve_to_the_route(
+    leader: TestClient, other_container: Container
+) -> None:
+    asked = [booked(leader, n) for n in range(4)]
+    retrieve = cached_retrieve(other_container)
+
+    versions, statements = retrieved_together(retrieve, asked * 3, closed=True)
+
+    assert versions == [None] * 12
+    assert statements == 1
