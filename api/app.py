@@ -79,3 +79,10 @@ def create_app_from_settings() -> FastAPI:
     return create_app(
         lambda: bootstrap(settings), run_projections=settings.serve_projections
     )
+
+
+def create_api_app_from_settings() -> FastAPI:
+    """The factory of ``appointments serve --workers N`` (N > 1): the API
+    alone, its projections in the projector process (``api.projector``)."""
+    settings = load_settings()
+    return create_app(lambda: bootstrap(settings), run_projections=False)

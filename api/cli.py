@@ -53,3 +53,7 @@ def serve(
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":  # ``python -m api.cli``: the projector process
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -39,7 +40,14 @@ projections_cli = typer.Typer(
 FAILURE_CHECK_SECONDS = 0.5
 
 
-def worker() -> None:
+def worker(
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            hidden=True, help="Stop when this process is no longer our parent"
+        ),
+    ] = None,
+) -> None:
     """Run the projections alone, without the HTTP API, until Ctrl-C or SIGTERM.
 
     Start one per deployment or several: one runs each projection, the others
@@ -51,6 +59,9 @@ def worker() -> None:
             container.start_projections()
             typer.echo("appointments worker: projections started", err=True)
             while not stopping.wait(FAILURE_CHECK_SECONDS):
+                if parent is not None and os.getppid() != parent:
+                    typer.echo("appointments worker: serve is gone", err=True)
+                    break
                 failure = container.projections.failure
                 if failure is not None:
                     typer.echo(f"appointments worker: stopped: {failure}", err=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from api.nodelay import NoDelayHttpToolsProtocol
 from api.port_check import ensure_port_free
+from api.projector import ProjectorProcess
 from api.request_log import log_config
 from application.access import INITIAL_ADMIN, ApiKeyStore, Scope
 from infrastructure.bootstrap import bootstrap, resolve_database_url
@@ -19,13 +21,28 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    """Run uvicorn; Ctrl-C finishes requests in flight, then stops."""
+    """Run uvicorn; Ctrl-C finishes requests in flight, then stops. With one
+    worker, it runs the projections too; with more, a projector process does
+    (``api.projector``), unless ``APPOINTMENTS_SERVE_PROJECTIONS=false``."""
     ensure_port_free(host, port)
     url = resolve_database_url(settings)
     check_reachable(url, connect_timeout=settings.database_connect_timeout)
     prepare_store(settings, url)
+    projector = workers > 1 and settings.serve_projections
+    with ProjectorProcess(url) if projector else nullcontext():
+        run_uvicorn(
+            "api.app:create_api_app_from_settings"
+            if projector
+            else "api.app:create_app_from_settings",
+            host=host,
+            port=port,
+            workers=workers,
+        )
+
+
+def run_uvicorn(factory: str, *, host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "api.app:create_app_from_settings",
+        factory,
         factory=True,
         host=host,
         port=port,
