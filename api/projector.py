@@ -4,7 +4,7 @@ With several API workers, the projections and webhook delivery run in one
 process of their own (``appointments worker``), not in whichever API worker
 wins the lead: there they shared that worker's interpreter lock with half the
 requests, and a batch's few milliseconds of Python waited behind them
-(docs/performance.md, "A projector process of its own"). Writers in every API
+(docs/performance.md, "Round three"). Writers in every API
 worker are woken by the projection's ``NOTIFY``, as they are for any runner
 in another process.
 
