@@ -36,10 +36,13 @@ from infrastructure.read_model.view import AppointmentsView
 from infrastructure.sql_text import rendered
 
 NO_VERSION = -1
-RETRIEVE_POOL_SIZE = 3
-"""At most this many connections for the version checks of one process: each
-is one indexed read of well under a millisecond, issued from one event loop;
-more would only hold connections (the shared server here allows 100)."""
+RETRIEVE_POOL_SIZE = 1
+"""Connections for the version checks of one process, and statements in
+flight: one statement asks for every retrieve waiting when it is sent, so a
+second one in flight only splits the batch. Measured with ``bench.ab`` (six
+rounds, two workers): one in flight served 1.07x the retrieves of three
+(every round 1.01x-1.16x), with a lower p99 (docs/performance.md, "Round
+three")."""
 
 MAX_CHECKS_PER_STATEMENT = 256
 
