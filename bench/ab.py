@@ -230,6 +230,7 @@ def summary(
         "per_s": per_s,
         "p99_ms": p99,
         "median_per_s": {name: statistics.median(v) for name, v in per_s.items()},
+        "failures": {name: [r.failures for r in rs] for name, rs in results.items()},
         "b_over_a_per_s": ratios(per_s["B"], per_s["A"]),
     }
     other = "constant" if scenario == "retrieve" else "crud"
