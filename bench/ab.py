@@ -33,7 +33,7 @@ from rich.console import Console
 
 from bench.baseline.schema import copy_from_read_model
 from bench.config import PROFILES, RESULTS, BenchConfig
-from bench.database import choose_server, fresh_database, with_database
+from bench.database import choose_server, fresh_database, settle, with_database
 from bench.lag import LagProbe, LagTables
 from bench.loadgen import API_KEY_VARIABLE
 from bench.servers import (
@@ -176,6 +176,8 @@ def measure(
             logs / "baseline.log",
         ))  # fmt: skip
         for number in range(args.rounds):
+            for side in sides:
+                settle(side.url)
             ordered = sides if number % 2 == 0 else sides[::-1]
             if number % 2:
                 measure_baseline(session, scenario, args.concurrency, baseline)

@@ -11,7 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -75,3 +75,28 @@ def fresh_database(server_url: str, *, keep: bool = False) -> Iterator[str]:
                         identifier
                     )
                 )
+
+
+SETTLE_SECONDS = 60.0
+AUTOVACUUM_WORKERS = (
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE backend_type = 'autovacuum worker' AND datname = current_database()"
+)
+
+
+def settle(url: str, timeout: float = SETTLE_SECONDS) -> float:
+    """Bring the database to rest before a round: a ``CHECKPOINT`` (skipped
+    without the privilege), then wait (up to ``timeout``) until no autovacuum
+    worker runs in it. The creates of one round otherwise leave their
+    vacuum, analyze and dirty buffers to the first phases of the next, which
+    are the service's in every other round. The seconds it took."""
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        with suppress(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CHECKPOINT")
+        while time.monotonic() - started < timeout:
+            row = conn.execute(AUTOVACUUM_WORKERS).fetchone()
+            if row is None or row[0] == 0:
+                break
+            time.sleep(0.5)
+    return time.monotonic() - started

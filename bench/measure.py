@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from bench.baseline.schema import copy_from_read_model
 from bench.config import BenchConfig
-from bench.database import with_database
+from bench.database import settle, with_database
 from bench.dblimit import DbLimit, locked_inserts
 from bench.lag import LagProbe, LagResult, LagTables
 from bench.loadgen import API_KEY_VARIABLE
@@ -79,9 +79,14 @@ def pairs(session: Session) -> list[Pair]:
     return planned
 
 
-def run_round(session: Session, servers: Servers, number: int) -> None:
-    """Every pair once; odd rounds run the baseline's side first."""
-    session.console.print(f"[bold]round {number + 1}[/] of {session.config.rounds}")
+def run_round(session: Session, servers: Servers, number: int, url: str) -> None:
+    """Every pair once, on a database at rest; odd rounds run the baseline's
+    side first."""
+    waited = settle(url)
+    session.console.print(
+        f"[bold]round {number + 1}[/] of {session.config.rounds}"
+        f" (database at rest after {waited:.1f} s)"
+    )
     for pair in pairs(session):
         ordered = [(pair.service, servers.service), (pair.baseline, servers.baseline)]
         if number % 2:
@@ -166,7 +171,7 @@ def measure(session: Session, url: str, tables: LagTables) -> Measurements:
     c = session.config
     with both_servers(session, url) as servers:
         for number in range(c.rounds):
-            run_round(session, servers, number)
+            run_round(session, servers, number, url)
         lag = lag_under_load(session, servers, url, tables)
         if c.py_spy:
             profiled(session, servers)
