@@ -32,12 +32,12 @@ from psycopg import sql
 from rich.console import Console
 
 from bench.baseline.schema import copy_from_read_model
-from bench.config import PROFILES, RESULTS, BenchConfig
+from bench.config import PROFILES, RESULTS
 from bench.database import choose_server, fresh_database, settle, with_database
 from bench.lag import LagProbe, LagTables
 from bench.loadgen import API_KEY_VARIABLE
+from bench.measure import service_environment
 from bench.servers import (
-    BENCH_RATE_LIMIT_PER_MINUTE,
     Server,
     baseline_command,
     clean_environment,
@@ -140,16 +140,6 @@ def copied(server_url: str, url: str) -> Iterator[str]:
             )
 
 
-def service_environment(side: Side, config: BenchConfig) -> dict[str, str]:
-    return clean_environment(
-        APPOINTMENTS_DATABASE_URL=side.url,
-        APPOINTMENTS_DATABASE_POOL_SIZE=str(config.pool_size),
-        APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(config.read_your_writes_timeout),
-        APPOINTMENTS_RATE_LIMIT_PER_MINUTE=str(BENCH_RATE_LIMIT_PER_MINUTE),
-        PYTHONPATH=str(side.code),
-    )
-
-
 def measure(
     session: Session,
     sides: list[Side],
@@ -165,7 +155,8 @@ def measure(
             port = free_port()
             servers[side.label] = stack.enter_context(running(
                 service_command(port, config.workers), port,
-                service_environment(side, config), logs / f"service-{side.label}.log",
+                service_environment(config, side.url, PYTHONPATH=str(side.code)),
+                logs / f"service-{side.label}.log",
                 ready_path="/readyz",
             ))  # fmt: skip
         port = free_port()

@@ -136,18 +136,23 @@ def read_replica(config: BenchConfig, url: str) -> dict[str, str]:
     }
 
 
-@contextmanager
-def both_servers(session: Session, url: str) -> Iterator[Servers]:
-    c = session.config
-    service_port, baseline_port = free_port(), free_port()
-    service_env = clean_environment(
+def service_environment(c: BenchConfig, url: str, **variables: str) -> dict[str, str]:
+    """What ``appointments serve`` is given: the run's database and settings."""
+    return clean_environment(
         APPOINTMENTS_DATABASE_URL=url,
         APPOINTMENTS_DATABASE_POOL_SIZE=str(c.pool_size),
         APPOINTMENTS_READ_YOUR_WRITES_TIMEOUT=str(c.read_your_writes_timeout),
         # Checked on every request (its cost is measured) but never reached.
         APPOINTMENTS_RATE_LIMIT_PER_MINUTE=str(BENCH_RATE_LIMIT_PER_MINUTE),
-        **read_replica(c, url),
+        **variables,
     )
+
+
+@contextmanager
+def both_servers(session: Session, url: str) -> Iterator[Servers]:
+    c = session.config
+    service_port, baseline_port = free_port(), free_port()
+    service_env = service_environment(c, url, **read_replica(c, url))
     os.environ[API_KEY_VARIABLE] = create_bench_key(service_env)
     baseline_env = clean_environment(
         BENCH_CRUD_DATABASE_URL=url, BENCH_CRUD_POOL_SIZE=str(c.pool_size)

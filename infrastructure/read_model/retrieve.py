@@ -137,7 +137,8 @@ class VersionChecks:
         self.source = source
         self._statements: dict[int, bytes] = {}
         self._waiting: deque[Check] = deque()
-        self._senders: set[asyncio.Task[None]] = set()
+        self._sending = 0
+        self._senders: set[asyncio.Task[None]] = set()  # held until done
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def check(self, appointment_id: str, known: int) -> Row | None:
@@ -145,27 +146,41 @@ class VersionChecks:
         body left out when its version is ``known``."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new loop (tests): nothing carries over
-            self._loop, self._waiting, self._senders = loop, deque(), set()
+            self._loop, self._waiting, self._sending = loop, deque(), 0
+            self._senders = set()
         check = Check(appointment_id, known, loop.create_future())
         self._waiting.append(check)
-        if len(self._senders) < self.pools.size:
+        if self._sending < self.pools.size:
+            self._sending += 1
             sender = loop.create_task(self._send_waiting())
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
         return await check.answer
 
     async def _send_waiting(self) -> None:
-        while self._waiting:
-            count = min(len(self._waiting), MAX_CHECKS_PER_STATEMENT)
-            checks = [self._waiting.popleft() for _ in range(count)]
-            try:
-                rows = await self._fetch(checks)
-            except Exception as error:  # every waiting reader is told, none hangs
-                answer_all(checks, error)
-            else:
+        """Send statements until no check waits. The count of senders drops
+        with no ``await`` after the last look at the queue, so a check made
+        at any later point starts a sender of its own. (A finished task is
+        still in ``_senders`` until its done callbacks run, a turn of the
+        loop later: counting that set made a check queued in between wait
+        forever.)"""
+        try:
+            while self._waiting:
+                count = min(len(self._waiting), MAX_CHECKS_PER_STATEMENT)
+                checks = [self._waiting.popleft() for _ in range(count)]
+                try:
+                    rows = await self._fetch(checks)
+                except Exception as error:  # each reader falls back to the route
+                    answer_all(checks, error)
+                    continue
+                except BaseException as error:  # cancelled: none of them hangs
+                    answer_all(checks, error)
+                    raise
                 for place, check in enumerate(checks, start=1):
                     if not check.answer.done():  # its reader may have gone
                         check.answer.set_result(rows.get(place))
+        finally:
+            self._sending -= 1
 
     async def _fetch(self, checks: list[Check]) -> dict[int, Row]:
         view = self.source()
@@ -187,10 +202,14 @@ class VersionChecks:
         return statement
 
 
-def answer_all(checks: list[Check], error: Exception) -> None:
+def answer_all(checks: list[Check], error: BaseException) -> None:
     for check in checks:
-        if not check.answer.done():
+        if check.answer.done():
+            continue
+        if isinstance(error, Exception):
             check.answer.set_exception(error)
+        else:  # the sender was cancelled: the loop is closing
+            check.answer.cancel()
 
 
 class CachedRetrieve:

@@ -336,3 +336,40 @@ def test_a_failed_version_check_leaves_every_waiting_retrieve_to_the_route(
 
     assert versions == [None] * 12
     assert statements == 1
+
+
+def retrieved_one_after_another(
+    retrieve: CachedRetrieve, appointment_ids: list[str]
+) -> list[int | None]:
+    """Each id's retrieved version, each retrieve made as soon as the one
+    before it was answered, on one event loop."""
+
+    async def in_turn() -> list[int | None]:
+        versions: list[int | None] = []
+        for appointment_id in appointment_ids:
+            rendered = await retrieve.rendered(appointment_id)
+            versions.append(None if rendered is None else rendered.version)
+        return versions
+
+    async def bounded() -> list[int | None]:
+        try:
+            return await asyncio.wait_for(in_turn(), timeout=10.0)  # a bound
+        finally:
+            await retrieve.aclose()
+
+    return asyncio.run(bounded())
+
+
+def test_a_retrieve_made_as_soon_as_the_last_was_answered_is_answered(
+    leader: TestClient, other_container: Container
+) -> None:
+    """The sender of the last statement has looked at the queue and found it
+    empty, but its task is not yet done: a check made then still gets a
+    statement (it once waited forever for a sender that had finished)."""
+    appointment_id = booked(leader, 0)
+    version = etag(leader.get(f"/v1/appointments/{appointment_id}"))
+    retrieve = cached_retrieve(other_container)
+
+    versions = retrieved_one_after_another(retrieve, [appointment_id] * 5)
+
+    assert versions == [version] * 5
