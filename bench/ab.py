@@ -26,6 +26,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -123,7 +124,7 @@ def seeded(session: Session, url: str) -> LagTables:
 @contextmanager
 def copied(server_url: str, url: str) -> Iterator[str]:
     """A copy of the database at ``url`` (no one may be connected to it)."""
-    original = url.rsplit("/", 1)[1]
+    original = urlsplit(url).path.lstrip("/")  # as ``with_database`` names it
     name = sql.Identifier(original + "_b")
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(
