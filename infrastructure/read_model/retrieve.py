@@ -131,11 +131,14 @@ class VersionChecks:
     ``MAX_CHECKS_PER_STATEMENT``)."""
 
     def __init__(
-        self, pools: AsyncPools, source: Callable[[], AppointmentsView]
+        self,
+        pools: AsyncPools,
+        source: Callable[[], AppointmentsView],
+        statement: bytes,
     ) -> None:
         self.pools = pools
         self.source = source
-        self._statements: dict[int, bytes] = {}
+        self.statement = statement
         self._waiting: deque[Check] = deque()
         self._sending = 0
         self._senders: set[asyncio.Task[None]] = set()  # held until done
@@ -190,16 +193,9 @@ class VersionChecks:
             "known": [check.known for check in checks],
         }
         async with pool.connection() as connection:
-            cursor = await connection.execute(self._statement(view), asked)
+            cursor = await connection.execute(self.statement, asked)
             rows = await cursor.fetchall()
         return {place: (version, body, doc) for place, version, body, doc in rows}
-
-    def _statement(self, view: AppointmentsView) -> bytes:
-        """``version_checks`` of the primary's or the replica's view."""
-        statement = self._statements.get(id(view))
-        if statement is None:
-            statement = self._statements[id(view)] = version_checks(view)
-        return statement
 
 
 def answer_all(checks: list[Check], error: BaseException) -> None:
@@ -226,7 +222,8 @@ class CachedRetrieve:
         self.listener = listener
         self.pools = pools
         self.replica = replica
-        self.checks = VersionChecks(pools, self._source)
+        # A replica's tables have the primary's names: one statement for both.
+        self.checks = VersionChecks(pools, self._source, version_checks(view))
 
     @property
     def trusted(self) -> bool:
