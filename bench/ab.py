@@ -34,6 +34,7 @@ from rich.console import Console
 
 from bench.baseline.schema import copy_from_read_model
 from bench.config import PROFILES, RESULTS
+from bench.cpu import GROUPS
 from bench.database import choose_server, fresh_database, settle, with_database
 from bench.lag import LagProbe, LagTables
 from bench.loadgen import API_KEY_VARIABLE
@@ -75,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--pool-size", type=int, default=3)
     p.add_argument("--database-url", help="a server to create the databases on")
+    p.add_argument(
+        "--cpu", action="store_true", help="CPU ms per request by process group"
+    )
     p.add_argument("--output", type=Path, default=RESULTS / "ab.json")
     return p
 
@@ -104,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             ]
             lags = measure(session, sides, scenario, args, tables)
     result = summary(session, scenario, lags)
+    if args.cpu:
+        result["cpu_ms_per_request"] = session.cpu
+        result["median_cpu_ms_per_request"] = median_cpu(session.cpu)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     console.print_json(data=result)
     return 0
@@ -172,40 +179,49 @@ def measure(
                 settle(side.url)
             ordered = sides if number % 2 == 0 else sides[::-1]
             if number % 2:
-                measure_baseline(session, scenario, args.concurrency, baseline)
+                measure_baseline(session, scenario, args, baseline)
             for side in ordered:
                 server = servers[side.label]
                 if scenario == "lag":
                     lags[side.label].append(
-                        measure_lag(session, side, server, args.concurrency, tables)
+                        measure_lag(session, side, server, args, tables)
                     )
                 else:
                     step = Step(side.label, scenario, args.concurrency)
-                    session.measure(step, server.base_url)
+                    session.measure(step, server.base_url, cpu_of=cpu_of(args, server))
             if number % 2 == 0:
-                measure_baseline(session, scenario, args.concurrency, baseline)
+                measure_baseline(session, scenario, args, baseline)
     return lags
 
 
 def measure_baseline(
-    session: Session, scenario: str, concurrency: int, baseline: Server
+    session: Session, scenario: str, args: argparse.Namespace, baseline: Server
 ) -> None:
     """The constant endpoint beside retrieve, the CRUD baseline beside
     create and list; nothing beside lag."""
     if scenario == "retrieve":
-        step = Step("constant", "retrieve", concurrency, "/v1/constant")
+        step = Step("constant", "retrieve", args.concurrency, "/v1/constant")
     elif scenario != "lag":
-        step = Step("crud", scenario, concurrency)
+        step = Step("crud", scenario, args.concurrency)
     else:
         return
-    session.measure(step, baseline.base_url)
+    session.measure(step, baseline.base_url, cpu_of=cpu_of(args, baseline))
+
+
+def cpu_of(args: argparse.Namespace, server: Server) -> int | None:
+    return server.pid if args.cpu else None
 
 
 def measure_lag(
-    session: Session, side: Side, server: Server, concurrency: int, tables: LagTables
+    session: Session,
+    side: Side,
+    server: Server,
+    args: argparse.Namespace,
+    tables: LagTables,
 ) -> dict[str, float]:
     with LagProbe(side.url, tables) as probe:
-        session.measure(Step(side.label, "create", concurrency), server.base_url)
+        step = Step(side.label, "create", args.concurrency)
+        session.measure(step, server.base_url, cpu_of=cpu_of(args, server))
     lag = probe.result()
     session.console.print(
         f"  lag {side.label}: p50 {lag.p50_ms:.1f} ms, p99 {lag.p99_ms:.1f} ms"
@@ -238,6 +254,18 @@ def summary(
             for label, rounds in lags.items()
         }
     return shown
+
+
+def median_cpu(cpu: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per step and group, the median over rounds of CPU ms per request."""
+    return {
+        name: {
+            group: statistics.median(r[group] for r in rounds if group in r)
+            for group in GROUPS
+            if any(group in r for r in rounds)
+        }
+        for name, rounds in cpu.items()
+    }
 
 
 def ratios(top: list[float], bottom: list[float]) -> dict[str, Any]:

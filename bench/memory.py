@@ -42,15 +42,19 @@ class PeakMemory:
             self.peak_process_mb = max(self.peak_process_mb, max(sizes) / MIB)
 
 
-def tree_rss(pid: int) -> list[int]:
-    """Each live process's RSS in bytes: ``pid`` and its descendants."""
+def process_tree(pid: int) -> list[psutil.Process]:
+    """``pid`` and its descendants, or nothing if it has ended."""
     try:
         root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.Error:
         return []
+
+
+def tree_rss(pid: int) -> list[int]:
+    """Each live process's RSS in bytes: ``pid`` and its descendants."""
     sizes = []
-    for process in processes:
+    for process in process_tree(pid):
         try:
             sizes.append(process.memory_info().rss)
         except psutil.Error:

@@ -8,8 +8,11 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.config import BenchConfig
+from bench.cpu import accounted
 from bench.drive import Phase, run_phase
 from bench.stats import LoadResult, median_result
+
+LOAD_STARTUP_SECONDS = 0.5  # a load generator's interpreter start, about
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,13 @@ class Session:
         self.console = console
         self.workload_path = run_dir / "workload.json"
         self.results: dict[str, list[LoadResult]] = {}
+        self.cpu: dict[str, list[dict[str, float]]] = {}
 
-    def measure(self, step: Step, base_url: str) -> LoadResult:
+    def measure(
+        self, step: Step, base_url: str, *, cpu_of: int | None = None
+    ) -> LoadResult:
+        """Run one load phase; with ``cpu_of`` (a server's pid), also record
+        the CPU milliseconds each request cost, by process group."""
         phase = Phase(
             name=step.name,
             scenario=step.scenario,
@@ -41,7 +49,15 @@ class Session:
             path=step.path,
             workload=self.workload_path,
         )
-        result = run_phase(phase, processes=self.config.load_processes)
+        if cpu_of is None:
+            result = run_phase(phase, processes=self.config.load_processes)
+        else:
+            settling = self.config.warmup + LOAD_STARTUP_SECONDS
+            with accounted(cpu_of, settling) as window:
+                result = run_phase(phase, processes=self.config.load_processes)
+            used = window.per_request_ms(result.per_s, result.seconds)
+            self.cpu.setdefault(step.name, []).append(used)
+            self.console.print(f"  {'':<22} CPU ms per request: {used}")
         self.results.setdefault(step.name, []).append(result)
         self.console.print(summary(step.name, result))
         return result

@@ -15,10 +15,21 @@ from tests.bench.test_bench_smoke import HARNESS_TIMEOUT_SECONDS, REPO, is_numbe
 
 
 @pytest.mark.parametrize(
-    ("scenario", "beside"), [("lag", None), ("retrieve", "constant")]
+    ("scenario", "beside", "options"),
+    [
+        ("lag", None, ["--seconds=0.5"]),
+        ("retrieve", "constant", ["--seconds=0.5"]),
+        # long enough that the CPU window opens (after the warm-up) well
+        # before the phase ends, however slowly the load generator starts
+        ("create", "crud", ["--seconds=3", "--cpu"]),
+    ],
 )
 def test_two_versions_are_measured_round_by_round(
-    database_url: str, tmp_path: Path, scenario: str, beside: str | None
+    database_url: str,
+    tmp_path: Path,
+    scenario: str,
+    beside: str | None,
+    options: list[str],
 ) -> None:
     output = tmp_path / "ab.json"
 
@@ -26,8 +37,8 @@ def test_two_versions_are_measured_round_by_round(
         [
             sys.executable, "-m", "bench.ab", str(REPO), str(REPO),
             f"--scenario={scenario}", "--profile=smoke", "--rounds=2",
-            "--seconds=0.5", "--concurrency=2", "--workers=2", "--pool-size=2",
-            f"--database-url={database_url}", f"--output={output}",
+            "--concurrency=2", "--workers=2", "--pool-size=2",
+            f"--database-url={database_url}", f"--output={output}", *options,
         ],
         cwd=REPO, capture_output=True, text=True,
         timeout=HARNESS_TIMEOUT_SECONDS, check=False,
@@ -42,8 +53,16 @@ def test_two_versions_are_measured_round_by_round(
     assert is_number(report["b_over_a_per_s"]["median"])
     if beside is not None:
         assert len(report["per_s"][beside]) == 2
-        assert is_number(report["B_over_constant"]["median"])
-    else:
+        assert is_number(report[f"B_over_{beside}"]["median"])
+    if "--cpu" in options:
+        cpu = report["median_cpu_ms_per_request"]
+        assert set(cpu) == {"A", "B", beside}
+        for side in ("A", "B"):
+            assert cpu[side]["server"] > 0
+            assert cpu[side]["projector"] > 0  # serve --workers 2 starts one
+            assert cpu[side]["postgres"] > 0
+        assert cpu[beside]["projector"] == 0
+    if beside is None:
         lags = report["lag"]
         assert [len(lags[side]) for side in ("A", "B")] == [2, 2]
         assert all(is_number(v) for v in report["median_lag_p99_ms"].values())
