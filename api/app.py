@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api.auth_guard import AuthGuard
 from api.container_metrics import container_metrics
+from api.direct_create import DirectCreate
 from api.errors import install_error_handlers
 from api.middleware import BodyGuard
 from api.openapi import truthful_openapi
@@ -67,6 +68,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.add_middleware(StoredRetrieve)  # innermost: after the key and the log
+    app.add_middleware(DirectCreate)
     app.add_middleware(BodyGuard)
     app.add_middleware(AuthGuard)  # outside BodyGuard: the key before the body
     app.add_middleware(RequestLog)

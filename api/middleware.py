@@ -30,14 +30,14 @@ class BodyGuard:
         if _declared_length(scope) > MAX_BODY_BYTES:
             await too_large().response()(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             await too_large().response()(scope, receive, send)
             return
         if (body or _content_type(scope)) and not _is_json(_content_type(scope)):
             await unsupported_media_type().response()(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def too_large() -> ApiError:
@@ -83,7 +83,7 @@ def _is_json(content_type: str) -> bool:
     return message.get_content_type() == "application/json"
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
     """The whole body, or None once it passes the limit."""
     chunks: list[bytes] = []
     size = 0
@@ -101,7 +101,7 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, downstream: Receive) -> Receive:
+def replay(body: bytes, downstream: Receive) -> Receive:
     """Hand the buffered body to the app once, then pass real messages through."""
     sent = False
 

@@ -86,11 +86,19 @@ def create_appointment(
     container: ContainerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    """Most creates are run by ``api/direct_create.py`` before routing, with
+    the same ``create``; what it hands on (anything this route may refuse)
+    arrives here."""
+    return create(WriteContext(container, request, None, idempotency_key), body)
+
+
+def create(write: WriteContext, body: AppointmentCreate) -> JSONResponse:
+    container = write.container
+
     def run(receipt: Receipt | None) -> JSONResponse:
         result = container.app.schedule(to_draft(body), receipt=receipt)
         return written(container, result, responses.created)
 
-    write = WriteContext(container, request, None, idempotency_key)
     return run_at_most_once(write, body, run, responses.created)
 
 
