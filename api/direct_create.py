@@ -1,6 +1,6 @@
 """Create's hot path: ``POST /v1/appointments`` with a body the route accepts,
-run before FastAPI's routing and dependency solving, which cost an API worker
-about a quarter of its CPU per create (docs/performance.md, "Round four").
+run before FastAPI's routing and dependency solving: a fifth less of an API
+worker's CPU per create (docs/performance.md, "Round four").
 
 It sits where ``StoredRetrieve`` does: inside ``AuthGuard`` (the key and its
 ``appointments:write`` scope are checked already, from the same OpenAPI
