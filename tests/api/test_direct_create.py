@@ -104,9 +104,7 @@ def test_what_the_route_may_refuse_is_handed_on_to_it(
     assert routed == ["/v1/appointments"]
 
 
-def test_a_query_string_is_the_routes_to_refuse(
-    client: TestClient, routed: list[str]
-) -> None:
+def test_a_query_string_is_the_routes_to_refuse(client: TestClient) -> None:
     response = client.post("/v1/appointments?dry_run=true", json=create_body())
 
     assert_error(response, 400, "parameter_unknown", "dry_run")
