@@ -9,7 +9,8 @@ operation), ``BodyGuard`` (the body is read, at most 1 MiB, and JSON) and
 parameters would have been, parsed as FastAPI parses them. Whatever the route
 might refuse (a query string, a body that is not a JSON object the model
 accepts, a malformed ``Idempotency-Key``) goes on to the route, which answers
-as it always has: so every error a create can get is still FastAPI's.
+as it always has: every refusal of a request is still the route's. An error
+the command raises gets the answer the app's exception handlers give it.
 """
 
 from __future__ import annotations
